@@ -1,0 +1,61 @@
+"""Plain data passed between the ingest stages: sources become Articles, Articles become Chunks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+
+@dataclass(frozen=True)
+class Article:
+    """One news article as loaded from a source, before or after cleaning.
+
+    `origin` names where it came from (file path, file:line, feed entry, URL) so that errors and
+    summaries can point at it.
+    """
+
+    text: str
+    title: str = ""
+    source: str = ""
+    url: str = ""
+    authors: tuple[str, ...] = ()
+    published: date | None = None
+    origin: str = ""
+    record_id: str = ""
+
+
+@dataclass(frozen=True)
+class SourceError:
+    """A source (or one record inside it) that could not be turned into an article."""
+
+    origin: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.origin}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A window-sized piece of an article, the unit that is embedded and retrieved."""
+
+    chunk_id: str
+    article_id: str
+    position: int
+    text: str
+    start: int
+    end: int
+
+
+@dataclass
+class IngestSummary:
+    """What one ingest run did, counted per article."""
+
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    duplicates: int = 0
+    failed: int = 0
+    chunks_written: int = 0
+    errors: list[SourceError] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
