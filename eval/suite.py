@@ -1,0 +1,206 @@
+"""Evaluation suites: JSONL question files, validated whole before anything is scored.
+
+One JSON object a line: `id`, `question`, `answers` (acceptable gold strings, empty when the
+question is unanswerable), `expect_abstain`, and optionally `as_of` (YYYY-MM-DD), `answer_docs`
+(ids of articles that contain the answer) and `type`. Other fields are kept in `extra` and
+ignored. Blank lines are skipped. Every problem is reported at once, so a suite is fixed in one go.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from eval.normalize import normalize
+
+_KNOWN_FIELDS = frozenset(
+    {"id", "question", "answers", "expect_abstain", "as_of", "answer_docs", "type"}
+)
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+class SuiteError(Exception):
+    """A suite that cannot be used; `problems` holds one `path:LINE: reason` string each."""
+
+    def __init__(self, problems: Iterable[str]) -> None:
+        self.problems = tuple(problems)
+        super().__init__("\n".join(self.problems))
+
+
+@dataclass(frozen=True)
+class SuiteQuestion:
+    """One question of a suite, with what counts as a right answer to it."""
+
+    id: str
+    question: str
+    answers: tuple[str, ...]
+    expect_abstain: bool
+    as_of: str | None = None
+    answer_docs: tuple[str, ...] = ()
+    type: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+
+
+@dataclass(frozen=True)
+class Suite:
+    """A validated suite: its questions in file order and a hash that names its content."""
+
+    path: Path
+    questions: tuple[SuiteQuestion, ...]
+    hash: str
+
+
+def load_suite(path: str | Path) -> Suite:
+    """Read and validate a suite file, raising `SuiteError` that lists every bad line."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SuiteError([f"{path}: cannot read suite: {exc}"]) from exc
+    questions = parse_suite(text.splitlines(), source=str(path))
+    return Suite(path=path, questions=questions, hash=suite_hash(questions))
+
+
+def parse_suite(
+    lines: Iterable[str], source: str = "<suite>"
+) -> tuple[SuiteQuestion, ...]:
+    """Validate suite lines; `source` prefixes each problem in the raised `SuiteError`."""
+    problems: list[str] = []
+    questions: list[SuiteQuestion] = []
+    first_line_of: dict[str, int] = {}
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        row, reasons = _parse_line(line)
+        qid = row.get("id") if row else None
+        if isinstance(qid, str) and qid in first_line_of:
+            reasons.append(f"duplicate id {qid!r} (first on line {first_line_of[qid]})")
+        elif isinstance(qid, str):
+            first_line_of[qid] = number
+        problems.extend(f"{source}:{number}: {reason}" for reason in reasons)
+        if row is not None and not reasons:
+            questions.append(_question_from(row))
+    if not problems and not questions:
+        problems.append(f"{source}: suite has no questions")
+    if problems:
+        raise SuiteError(problems)
+    return tuple(questions)
+
+
+def suite_hash(questions: Iterable[SuiteQuestion]) -> str:
+    """SHA-256 of the questions' content, so two runs can tell whether they used the same suite.
+
+    Hashes parsed fields rather than file bytes: reformatting or reordering keys keeps the hash.
+    """
+    canonical = [
+        {
+            "id": q.id,
+            "question": q.question,
+            "answers": list(q.answers),
+            "expect_abstain": q.expect_abstain,
+            "as_of": q.as_of,
+            "answer_docs": list(q.answer_docs),
+            "type": q.type,
+            "extra": q.extra,
+        }
+        for q in questions
+    ]
+    payload = json.dumps(
+        canonical, sort_keys=True, ensure_ascii=False, separators=(",", ":")
+    )
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def _parse_line(line: str) -> tuple[dict[str, Any] | None, list[str]]:
+    try:
+        row = json.loads(line)
+    except json.JSONDecodeError as exc:
+        return None, [f"bad JSON: {exc.msg} at column {exc.colno}"]
+    if not isinstance(row, dict):
+        return None, [f"expected a JSON object, got {type(row).__name__}"]
+    return row, _field_problems(row)
+
+
+def _question_from(row: dict[str, Any]) -> SuiteQuestion:
+    return SuiteQuestion(
+        id=row["id"],
+        question=row["question"],
+        answers=tuple(row["answers"]),
+        expect_abstain=row["expect_abstain"],
+        as_of=row.get("as_of"),
+        answer_docs=tuple(row.get("answer_docs") or ()),
+        type=row.get("type"),
+        extra={key: value for key, value in row.items() if key not in _KNOWN_FIELDS},
+    )
+
+
+def _field_problems(row: dict[str, Any]) -> list[str]:
+    reasons: list[str] = []
+    for name in ("id", "question"):
+        if name not in row:
+            reasons.append(f"missing field {name!r}")
+        elif not isinstance(row[name], str) or not row[name].strip():
+            reasons.append(f"{name!r} must be a non-empty string")
+    reasons.extend(_answers_problems(row))
+    reasons.extend(_optional_problems(row))
+    return reasons
+
+
+def _answers_problems(row: dict[str, Any]) -> list[str]:
+    answers, expect_abstain = row.get("answers"), row.get("expect_abstain")
+    reasons: list[str] = []
+    if "answers" not in row:
+        reasons.append("missing field 'answers'")
+    elif not _is_string_list(answers):
+        reasons.append("'answers' must be a list of non-empty strings")
+    else:
+        reasons.extend(
+            f"answer {gold!r} is empty once normalised, so nothing can match it"
+            for gold in answers
+            if not normalize(gold)
+        )
+    if "expect_abstain" not in row:
+        reasons.append("missing field 'expect_abstain'")
+    elif not isinstance(expect_abstain, bool):
+        reasons.append("'expect_abstain' must be true or false")
+    elif _is_string_list(answers) and expect_abstain == bool(answers):
+        reasons.append(
+            "'expect_abstain' is true but 'answers' is not empty"
+            if expect_abstain
+            else "'expect_abstain' is false but 'answers' is empty"
+        )
+    return reasons
+
+
+def _optional_problems(row: dict[str, Any]) -> list[str]:
+    reasons: list[str] = []
+    as_of = row.get("as_of")
+    if as_of is not None and not _is_iso_date(as_of):
+        reasons.append(f"'as_of' must be a YYYY-MM-DD date or null, got {as_of!r}")
+    if row.get("answer_docs") is not None and not _is_string_list(row["answer_docs"]):
+        reasons.append("'answer_docs' must be a list of non-empty article ids or null")
+    if row.get("type") is not None and not isinstance(row["type"], str):
+        reasons.append("'type' must be a string or null")
+    return reasons
+
+
+def _is_iso_date(value: Any) -> bool:
+    if not isinstance(value, str) or not _ISO_DATE.fullmatch(value):
+        return False
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _is_string_list(value: Any) -> bool:
+    return isinstance(value, list) and all(
+        isinstance(item, str) and item for item in value
+    )
