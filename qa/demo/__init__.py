@@ -1,0 +1,1 @@
+"""Bundled demo corpus: original fictional news articles and their Q&A suite."""
