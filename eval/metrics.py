@@ -1,0 +1,326 @@
+"""Scoring: each question's metrics, and a run's metrics aggregated from result rows alone.
+
+`result_row` scores one answer and returns the row stored in `results.jsonl`; `summarize` reads
+nothing but those rows, so `summary.json` can always be recomputed from `results.jsonl`.
+Answers are the dicts of `qa.types.Answer.to_dict()`; this module does not import `qa`.
+Passages count in the order the answer lists them: position 1 is the top passage.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from eval.normalize import best_token_f1, contains_any
+from eval.suite import SuiteQuestion
+
+UNTYPED = "untyped"
+HIT_DEPTHS = (1, 5, 10)
+RANK_DEPTH = 10
+LATENCY_STAGES = ("retrieve", "answer", "total")
+LATENCY_PERCENTILES = (50, 95)
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A metric's name, its one-line definition, and whether `higher` or `lower` is better.
+
+    `better` is empty for counts and sizes, which describe a run rather than grade it.
+    """
+
+    name: str
+    definition: str
+    better: str = "higher"
+
+
+def _metric_registry() -> dict[str, Metric]:
+    metrics = [
+        Metric("questions", "number of questions in the run", ""),
+        Metric("answerable", "number of questions with gold answers", ""),
+        Metric("unanswerable", "number of questions expecting an abstention", ""),
+        Metric("abstained", "number of answers that abstained", ""),
+        *(
+            Metric(
+                f"has_answer@{k}",
+                f"share of answerable questions where one of the top {k} passages "
+                "contains a gold string",
+            )
+            for k in HIT_DEPTHS
+        ),
+        Metric(
+            f"mrr@{RANK_DEPTH}",
+            "mean over answerable questions of 1/position of the first passage containing "
+            f"a gold string (0 when none of the top {RANK_DEPTH} does)",
+        ),
+        Metric(
+            f"doc_recall@{RANK_DEPTH}",
+            f"share of questions with answer_docs where one of the top {RANK_DEPTH} "
+            "passages comes from one of those articles",
+        ),
+        Metric(
+            "accuracy",
+            "share of answerable questions whose answer does not abstain and contains a "
+            "gold string",
+        ),
+        Metric(
+            "token_f1",
+            "mean over answerable questions of the best SQuAD token F1 between the answer "
+            "and a gold string (0 for an abstention)",
+        ),
+        Metric(
+            "abstain_precision",
+            "share of abstentions that were on questions expecting one (0 when nothing "
+            "abstained; None when no question expects one)",
+        ),
+        Metric(
+            "abstain_recall",
+            "share of questions expecting an abstention where the answer abstained (None "
+            "when no question expects one)",
+        ),
+        Metric(
+            "abstain_f1",
+            "harmonic mean of abstain_precision and abstain_recall (0 when both are 0; "
+            "None when no question expects an abstention)",
+        ),
+        Metric(
+            "false_abstention_rate",
+            "share of answerable questions where the answer abstained",
+            "lower",
+        ),
+        Metric(
+            "citation_validity",
+            "share of all citations whose chunk_id is among the passages retrieved for "
+            "their question",
+        ),
+        Metric(
+            "citation_support",
+            "share of correct answers citing a retrieved passage that contains a gold string",
+        ),
+        *(
+            Metric(
+                f"latency_{stage}_p{p}_ms",
+                f"{p}th percentile of the '{stage}' time in ms (linear interpolation)",
+                "lower",
+            )
+            for stage in LATENCY_STAGES
+            for p in LATENCY_PERCENTILES
+        ),
+        Metric(
+            "mean_passage_chars",
+            "total characters of all passages returned, divided by their number",
+            "",
+        ),
+    ]
+    return {metric.name: metric for metric in metrics}
+
+
+METRICS: dict[str, Metric] = _metric_registry()
+"""Every metric of a summary, in report order; the README and `--fail-under` read it."""
+
+
+@dataclass(frozen=True)
+class QuestionScore:
+    """How one answer did; None marks a metric that does not apply to the question.
+
+    `right` is what a reader would judge: a correct answer to an answerable question, or an
+    abstention where one was expected.
+    """
+
+    right: bool
+    abstained: bool
+    correct: bool | None
+    token_f1: float | None
+    first_hit_rank: int | None
+    doc_hit: bool | None
+    citations: int
+    valid_citations: int
+    cites_gold: bool | None
+    passages: int
+    passage_chars: int
+
+
+def score_question(question: SuiteQuestion, answer: Mapping[str, Any]) -> QuestionScore:
+    """Score an `Answer.to_dict()` against the suite question it answers."""
+    golds = question.answers
+    passages = answer.get("passages") or []
+    retrieved = {passage["chunk_id"] for passage in passages}
+    cited = [citation["chunk_id"] for citation in answer.get("citations") or []]
+    abstained = bool(answer["abstained"])
+    correct = (
+        None if not golds else not abstained and contains_any(answer["answer"], golds)
+    )
+    return QuestionScore(
+        right=abstained if question.expect_abstain else bool(correct),
+        abstained=abstained,
+        correct=correct,
+        token_f1=None
+        if not golds
+        else 0.0
+        if abstained
+        else best_token_f1(answer["answer"], golds),
+        first_hit_rank=_first_hit_rank(passages, golds),
+        doc_hit=_doc_hit(passages, question.answer_docs),
+        citations=len(cited),
+        valid_citations=sum(chunk_id in retrieved for chunk_id in cited),
+        cites_gold=_cites_gold(passages, cited, golds) if correct else None,
+        passages=len(passages),
+        passage_chars=sum(len(passage["text"]) for passage in passages),
+    )
+
+
+def result_row(question: SuiteQuestion, answer: Mapping[str, Any]) -> dict[str, Any]:
+    """The `results.jsonl` row for one question: the question, the full answer, its metrics."""
+    return {
+        "id": question.id,
+        "question": question.question,
+        "type": question.type,
+        "answers": list(question.answers),
+        "expect_abstain": question.expect_abstain,
+        "as_of": question.as_of,
+        "answer_docs": list(question.answer_docs),
+        "answer": dict(answer),
+        "metrics": asdict(score_question(question, answer)),
+        "timings_ms": dict(answer.get("timings_ms") or {}),
+    }
+
+
+def summarize(rows: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    """Aggregate metrics of a run, overall and per question type, from result rows only.
+
+    Returns `{"metrics": {name: value}, "by_type": {type: {name: value}}}` with names in
+    `METRICS` order; a value is None when no question qualifies for it (such as abstention
+    metrics on a suite without unanswerable questions). Questions without a type are "untyped".
+    """
+    rows = list(rows)
+    by_type: dict[str, list[Mapping[str, Any]]] = {}
+    for row in rows:
+        by_type.setdefault(row.get("type") or UNTYPED, []).append(row)
+    return {
+        "metrics": _aggregate(rows),
+        "by_type": {name: _aggregate(group) for name, group in sorted(by_type.items())},
+    }
+
+
+def percentile(values: Sequence[float], p: float) -> float | None:
+    """The p-th percentile by linear interpolation between closest ranks (numpy's default)."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    position = (len(ordered) - 1) * p / 100
+    low, high = math.floor(position), math.ceil(position)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def _first_hit_rank(
+    passages: Sequence[Mapping[str, Any]], golds: Sequence[str]
+) -> int | None:
+    if not golds:
+        return None
+    return next(
+        (
+            n
+            for n, passage in enumerate(passages, start=1)
+            if contains_any(passage["text"], golds)
+        ),
+        None,
+    )
+
+
+def _doc_hit(
+    passages: Sequence[Mapping[str, Any]], answer_docs: Sequence[str]
+) -> bool | None:
+    if not answer_docs:
+        return None
+    return any(
+        passage["article_id"] in answer_docs for passage in passages[:RANK_DEPTH]
+    )
+
+
+def _cites_gold(
+    passages: Sequence[Mapping[str, Any]], cited: Sequence[str], golds: Sequence[str]
+) -> bool:
+    return any(
+        contains_any(passage["text"], golds)
+        for passage in passages
+        if passage["chunk_id"] in cited
+    )
+
+
+def _aggregate(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    scores = [row["metrics"] for row in rows]
+    answerable = [row["metrics"] for row in rows if row["answers"]]
+    ranks = [score["first_hit_rank"] for score in answerable]
+    summary: dict[str, Any] = {
+        "questions": len(rows),
+        "answerable": len(answerable),
+        "unanswerable": sum(bool(row["expect_abstain"]) for row in rows),
+        "abstained": sum(score["abstained"] for score in scores),
+        **{
+            f"has_answer@{k}": _mean([rank is not None and rank <= k for rank in ranks])
+            for k in HIT_DEPTHS
+        },
+        f"mrr@{RANK_DEPTH}": _mean(
+            [
+                1 / rank if rank is not None and rank <= RANK_DEPTH else 0.0
+                for rank in ranks
+            ]
+        ),
+        f"doc_recall@{RANK_DEPTH}": _mean(
+            [score["doc_hit"] for score in scores if score["doc_hit"] is not None]
+        ),
+        "accuracy": _mean([score["correct"] for score in answerable]),
+        "token_f1": _mean([score["token_f1"] for score in answerable]),
+        **_abstention(rows),
+        "false_abstention_rate": _mean([score["abstained"] for score in answerable]),
+        "citation_validity": _ratio(
+            sum(score["valid_citations"] for score in scores),
+            sum(score["citations"] for score in scores),
+        ),
+        "citation_support": _mean(
+            [score["cites_gold"] for score in scores if score["correct"]]
+        ),
+        **_latencies(rows),
+        "mean_passage_chars": _ratio(
+            sum(score["passage_chars"] for score in scores),
+            sum(score["passages"] for score in scores),
+        ),
+    }
+    return {name: summary[name] for name in METRICS}
+
+
+def _abstention(rows: Sequence[Mapping[str, Any]]) -> dict[str, float | None]:
+    """Precision, recall and F1 of abstaining; all None when no question expects abstention.
+
+    Precision is 0.0, not None, when nothing abstained: a system that never abstains on a suite
+    with unanswerable questions should score badly, not drop out of the gates.
+    """
+    expected = [bool(row["expect_abstain"]) for row in rows]
+    abstained = [bool(row["metrics"]["abstained"]) for row in rows]
+    if not any(expected):
+        return {"abstain_precision": None, "abstain_recall": None, "abstain_f1": None}
+    both = sum(e and a for e, a in zip(expected, abstained, strict=True))
+    precision = both / sum(abstained) if any(abstained) else 0.0
+    recall = both / sum(expected)
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"abstain_precision": precision, "abstain_recall": recall, "abstain_f1": f1}
+
+
+def _latencies(rows: Sequence[Mapping[str, Any]]) -> dict[str, float | None]:
+    timings = [row.get("timings_ms") or {} for row in rows]
+    return {
+        f"latency_{stage}_p{p}_ms": percentile(
+            [float(t[stage]) for t in timings if t.get(stage) is not None], p
+        )
+        for stage in LATENCY_STAGES
+        for p in LATENCY_PERCENTILES
+    }
+
+
+def _mean(values: Sequence[float | bool]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
+def _ratio(part: float, whole: float) -> float | None:
+    return part / whole if whole else None
