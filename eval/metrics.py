@@ -72,7 +72,7 @@ def _metric_registry() -> dict[str, Metric]:
         Metric(
             "abstain_precision",
             "share of abstentions that were on questions expecting one (0 when nothing "
-            "abstained; None when no question expects one)",
+            "abstained; null when no question expects one)",
         ),
         Metric(
             "abstain_recall",
@@ -82,7 +82,7 @@ def _metric_registry() -> dict[str, Metric]:
         Metric(
             "abstain_f1",
             "harmonic mean of abstain_precision and abstain_recall (0 when both are 0; "
-            "None when no question expects an abstention)",
+            "null when no question expects an abstention)",
         ),
         Metric(
             "false_abstention_rate",
@@ -291,7 +291,7 @@ def _aggregate(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
 
 
 def _abstention(rows: Sequence[Mapping[str, Any]]) -> dict[str, float | None]:
-    """Precision, recall and F1 of abstaining; all None when no question expects abstention.
+    """Precision, recall and F1 of abstaining; all null when no question expects abstention.
 
     Precision is 0.0, not None, when nothing abstained: a system that never abstains on a suite
     with unanswerable questions should score badly, not drop out of the gates.

@@ -1,0 +1,68 @@
+"""Scoring for newsqa: suites in, per-question scores, summaries, reports and comparisons out."""
+
+from eval.compare import (
+    RESULTS_FILE,
+    Comparison,
+    Flip,
+    MetricDelta,
+    RunError,
+    compare_rows,
+    compare_runs,
+    load_rows,
+)
+from eval.gates import GateCheck, GateError, check_floors, gate_metrics, parse_floors
+from eval.metrics import (
+    METRICS,
+    Metric,
+    QuestionScore,
+    percentile,
+    result_row,
+    score_question,
+    summarize,
+)
+from eval.normalize import best_token_f1, contains, contains_any, normalize, token_f1
+from eval.report import render_html, render_markdown
+from eval.suite import (
+    Suite,
+    SuiteError,
+    SuiteQuestion,
+    load_suite,
+    parse_suite,
+    suite_hash,
+)
+
+__all__ = [
+    "METRICS",
+    "RESULTS_FILE",
+    "Comparison",
+    "Flip",
+    "GateCheck",
+    "GateError",
+    "Metric",
+    "MetricDelta",
+    "QuestionScore",
+    "RunError",
+    "Suite",
+    "SuiteError",
+    "SuiteQuestion",
+    "best_token_f1",
+    "check_floors",
+    "compare_rows",
+    "compare_runs",
+    "contains",
+    "contains_any",
+    "gate_metrics",
+    "load_rows",
+    "load_suite",
+    "normalize",
+    "parse_floors",
+    "parse_suite",
+    "percentile",
+    "render_html",
+    "render_markdown",
+    "result_row",
+    "score_question",
+    "suite_hash",
+    "summarize",
+    "token_f1",
+]
