@@ -148,18 +148,12 @@ def score_question(question: SuiteQuestion, answer: Mapping[str, Any]) -> Questi
     retrieved = {passage["chunk_id"] for passage in passages}
     cited = [citation["chunk_id"] for citation in answer.get("citations") or []]
     abstained = bool(answer["abstained"])
-    correct = (
-        None if not golds else not abstained and contains_any(answer["answer"], golds)
-    )
+    correct, f1 = _grade(answer["answer"], abstained, golds)
     return QuestionScore(
         right=abstained if question.expect_abstain else bool(correct),
         abstained=abstained,
         correct=correct,
-        token_f1=None
-        if not golds
-        else 0.0
-        if abstained
-        else best_token_f1(answer["answer"], golds),
+        token_f1=f1,
         first_hit_rank=_first_hit_rank(passages, golds),
         doc_hit=_doc_hit(passages, question.answer_docs),
         citations=len(cited),
@@ -211,6 +205,17 @@ def percentile(values: Sequence[float], p: float) -> float | None:
     position = (len(ordered) - 1) * p / 100
     low, high = math.floor(position), math.ceil(position)
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def _grade(
+    text: str, abstained: bool, golds: Sequence[str]
+) -> tuple[bool | None, float | None]:
+    """Whether an answer is correct, and its token F1; None for both when nothing is gold."""
+    if not golds:
+        return None, None
+    if abstained:
+        return False, 0.0
+    return contains_any(text, golds), best_token_f1(text, golds)
 
 
 def _first_hit_rank(
