@@ -76,7 +76,7 @@ def _metric_registry() -> dict[str, Metric]:
         ),
         Metric(
             "abstain_recall",
-            "share of questions expecting an abstention where the answer abstained (None "
+            "share of questions expecting an abstention where the answer abstained (null "
             "when no question expects one)",
         ),
         Metric(
