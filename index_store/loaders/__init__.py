@@ -1,0 +1,127 @@
+"""Turn files, folders and URLs into Articles, one at a time, reporting bad sources as SourceErrors.
+
+Parsers (trafilatura, feedparser, httpx) are imported only when a source needs them, so importing
+this package stays cheap.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from index_store.loaders import feeds, html, records, text
+from index_store.loaders.web import iter_url
+from index_store.types import Article, SourceError
+
+TEXT_SUFFIXES = (".txt", ".md")
+HTML_SUFFIXES = (".html", ".htm")
+RECORD_SUFFIXES = (".json", ".jsonl")
+FEED_SUFFIXES = (".xml", ".rss", ".atom")
+SUPPORTED_SUFFIXES = TEXT_SUFFIXES + HTML_SUFFIXES + RECORD_SUFFIXES + FEED_SUFFIXES
+# UTF-8 spends at most 4 bytes on a character: a bigger text file cannot fit max_article_chars.
+_MAX_BYTES_PER_CHAR = 4
+_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+
+__all__ = ["SUPPORTED_SUFFIXES", "iter_sources"]
+
+
+def iter_sources(
+    inputs: Iterable[str],
+    *,
+    fetch_timeout: float = 15.0,
+    max_fetch_bytes: int = 5_000_000,
+    max_article_chars: int = 2_000_000,
+) -> Iterator[Article | SourceError]:
+    """Yield an Article or a SourceError for every article each input holds, as it is read.
+
+    An input is a file, a folder (walked recursively in sorted order, skipping hidden entries and
+    unsupported file types) or an http(s) URL. Nothing raises for a bad source: it is reported.
+    Articles longer than `max_article_chars` are reported instead of returned.
+    """
+    for source in inputs:
+        if _URL.match(source):
+            found = iter_url(source, timeout=fetch_timeout, max_bytes=max_fetch_bytes)
+        else:
+            found = _iter_path(Path(source), max_fetch_bytes, max_article_chars)
+        for item in found:
+            yield _within_limit(item, max_article_chars)
+
+
+def _iter_path(
+    path: Path, max_fetch_bytes: int, max_article_chars: int
+) -> Iterator[Article | SourceError]:
+    if path.is_dir():
+        for file in _walk(path):
+            yield from _iter_file(file, max_fetch_bytes, max_article_chars)
+    elif path.exists():
+        yield from _iter_file(path, max_fetch_bytes, max_article_chars)
+    else:
+        yield SourceError(str(path), "no such file or directory")
+
+
+def _walk(folder: Path) -> list[Path]:
+    """Supported, non-hidden files under `folder`, sorted by their path inside it."""
+    found = []
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = [name for name in dirs if not name.startswith(".")]
+        found += [
+            Path(root, name)
+            for name in files
+            if not name.startswith(".") and Path(name).suffix.lower() in SUPPORTED_SUFFIXES
+        ]
+    return sorted(found, key=lambda path: path.relative_to(folder).parts)
+
+
+def _iter_file(
+    path: Path, max_fetch_bytes: int, max_article_chars: int
+) -> Iterator[Article | SourceError]:
+    suffix = path.suffix.lower()
+    if suffix == ".jsonl":
+        yield from records.iter_jsonl_file(path, max_article_chars=max_article_chars)
+    elif suffix == ".json":
+        yield from records.iter_json_file(path)
+    elif suffix in SUPPORTED_SUFFIXES:
+        yield from _iter_document(path, suffix, max_fetch_bytes, max_article_chars)
+    else:
+        shown = suffix or "no extension"
+        supported = " ".join(SUPPORTED_SUFFIXES)
+        yield SourceError(str(path), f"unsupported file type '{shown}' (supported: {supported})")
+
+
+def _iter_document(
+    path: Path, suffix: str, max_fetch_bytes: int, max_article_chars: int
+) -> Iterator[Article | SourceError]:
+    """Formats parsed from the whole file; a single page or text is refused before reading when
+    it is too big to be accepted anyway. Feed files hold many articles and have no cap."""
+    origin = str(path)
+    caps = {
+        **dict.fromkeys(
+            TEXT_SUFFIXES,
+            (max_article_chars * _MAX_BYTES_PER_CHAR, "max_article_chars"),
+        ),
+        **dict.fromkeys(HTML_SUFFIXES, (max_fetch_bytes, "max_fetch_bytes")),
+    }
+    try:
+        cap, knob = caps.get(suffix, (None, ""))
+        if cap is not None and (size := path.stat().st_size) > cap:
+            yield SourceError(origin, f"file is {size:,} bytes, too big for the {knob} limit")
+            return
+        data = path.read_bytes()
+    except OSError as exc:
+        yield SourceError(origin, f"cannot read file: {exc.strerror or exc}")
+        return
+    if suffix in TEXT_SUFFIXES:
+        yield text.article_from_text(data, origin, markdown=suffix == ".md")
+    elif suffix in HTML_SUFFIXES:
+        yield html.article_from_html(data, origin)
+    else:
+        yield from feeds.iter_feed(data, origin)
+
+
+def _within_limit(item: Article | SourceError, max_chars: int) -> Article | SourceError:
+    if isinstance(item, Article) and len(item.text) > max_chars:
+        reason = f"article is {len(item.text):,} characters, over max_article_chars ({max_chars:,})"
+        return SourceError(item.origin, reason)
+    return item
