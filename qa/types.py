@@ -22,6 +22,7 @@ class Passage:
     published: str | None = None
     url: str = ""
     sources: tuple[str, ...] = ()
+    sentence_spans: tuple[tuple[int, int], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,1 @@
+"""Turns sources into stored chunks: load, clean, identify, chunk, embed, store."""

@@ -1,0 +1,264 @@
+"""Sources in, stored chunks out: clean, identify, dedupe, chunk, embed and write in batches.
+
+Each batch is written crash-safely: vectors first (their ids journaled), then one ledger
+transaction that makes the batch's articles visible, then old chunks of updated articles go.
+A killed ingest leaves every article either fully indexed or absent.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
+
+from index_store.chunking import ChunkDraft, chunk_text
+from index_store.identity import article_id, chunk_id, content_hash
+from index_store.manifest import ArticleRecord, ChunkRecord
+from index_store.store import Store
+from index_store.types import Article, IngestSummary, SourceError
+from index_store.vectors import UNDATED
+
+BATCH_CHUNKS = 512
+
+ProgressCallback = Callable[[str, str], None]
+
+
+@dataclass
+class _Planned:
+    record: ArticleRecord
+    drafts: list[ChunkDraft]
+    replaced: list[str]
+    outcome: str
+
+
+@dataclass
+class _Batch:
+    planned: list[_Planned] = field(default_factory=list)
+    aliases: list[tuple[str, str, str]] = field(default_factory=list)
+    ids: dict[str, str] = field(default_factory=dict)
+    hashes: dict[str, str] = field(default_factory=dict)
+
+    def chunk_count(self) -> int:
+        return sum(len(p.drafts) for p in self.planned)
+
+
+def ingest(
+    store: Store,
+    inputs: Iterable[str],
+    *,
+    on_article: ProgressCallback | None = None,
+    fetch_timeout: float = 15.0,
+    max_fetch_bytes: int = 5_000_000,
+) -> IngestSummary:
+    """Add, update or skip every article the inputs hold; report failures without stopping."""
+    from index_store.loaders import iter_sources
+
+    summary = IngestSummary()
+    sources = iter_sources(
+        inputs,
+        fetch_timeout=fetch_timeout,
+        max_fetch_bytes=max_fetch_bytes,
+        max_article_chars=store.config.max_article_chars,
+    )
+    with store.writing():
+        writer = _BatchWriter(store, summary)
+        for item in _prefetch(_cleaned(sources)):
+            if isinstance(item, SourceError):
+                summary.failed += 1
+                summary.errors.append(item)
+                outcome = "failed"
+            else:
+                outcome = writer.take(item)
+            if on_article:
+                on_article(outcome, item.origin)
+        writer.flush()
+        if summary.added or summary.updated:
+            store.keyword_index()
+    return summary
+
+
+def remove(store: Store, article_ids: Iterable[str]) -> list[str]:
+    """Forget articles and their chunks; returns the ids that were not in the store."""
+    missing = []
+    with store.writing():
+        for doomed in article_ids:
+            if store.manifest.article(doomed) is None:
+                missing.append(doomed)
+                continue
+            chunk_ids = store.manifest.remove_article(doomed)
+            store.vectors.delete(chunk_ids)
+            store.manifest.clear_journal(chunk_ids)
+        store.keyword_index()
+    return missing
+
+
+def _cleaned(items: Iterator[Article | SourceError]) -> Iterator[Article | SourceError]:
+    from index_store.cleaning import clean_article
+
+    for item in items:
+        if isinstance(item, SourceError):
+            yield item
+            continue
+        article = clean_article(item)
+        if not article.text.strip():
+            yield SourceError(item.origin, "empty article: no text left after cleaning")
+        else:
+            yield article
+
+
+def _prefetch(items: Iterator, depth: int = 64) -> Iterator:
+    """Read and clean the next articles in a thread while the caller embeds."""
+    buffer: queue.Queue = queue.Queue(maxsize=depth)
+    done = object()
+    failure: list[BaseException] = []
+
+    def produce() -> None:
+        try:
+            for item in items:
+                buffer.put(item)
+        except BaseException as error:  # re-raised in the consuming thread
+            failure.append(error)
+        finally:
+            buffer.put(done)
+
+    threading.Thread(target=produce, daemon=True).start()
+    while (item := buffer.get()) is not done:
+        yield item
+    if failure:
+        raise failure[0]
+
+
+class _BatchWriter:
+    """Decides what each article needs and writes them in batches of about BATCH_CHUNKS chunks."""
+
+    def __init__(self, store: Store, summary: IngestSummary) -> None:
+        self.store = store
+        self.summary = summary
+        self.batch = _Batch()
+        from index_store.embedding import token_starts
+
+        self._token_starts = token_starts(store.config.embedding_model)
+
+    def take(self, article: Article) -> str:
+        key = article_id(article)
+        text_hash = content_hash(article.text)
+        if self.batch.ids.get(key) == text_hash:
+            self.summary.duplicates += 1
+            return "duplicate"
+        if key in self.batch.ids:
+            self.flush()
+        known = self.store.manifest.article(key)
+        if known and known.content_hash == text_hash:
+            self.summary.unchanged += 1
+            return "unchanged"
+        if known is None:
+            twin = self.batch.hashes.get(text_hash) or self._stored_twin(text_hash)
+            if twin:
+                return self._duplicate(twin, article)
+        record = _record(key, text_hash, article)
+        drafts = chunk_text(
+            article.text,
+            self._token_starts,
+            self.store.config.chunk_tokens,
+            self.store.config.chunk_overlap_tokens,
+        )
+        outcome = "updated" if known else "added"
+        replaced = self.store.manifest.chunk_ids_of(key) if known else []
+        self.batch.planned.append(_Planned(record, drafts, replaced, outcome))
+        self.batch.ids[key] = text_hash
+        self.batch.hashes[text_hash] = key
+        if self.batch.chunk_count() >= BATCH_CHUNKS:
+            self.flush()
+        return outcome
+
+    def _stored_twin(self, text_hash: str) -> str | None:
+        twin = self.store.manifest.article_with_hash(text_hash)
+        return twin.id if twin else None
+
+    def _duplicate(self, twin: str, article: Article) -> str:
+        self.summary.duplicates += 1
+        self.batch.aliases.append((twin, _source_of(article), article.url))
+        return "duplicate"
+
+    def flush(self) -> None:
+        batch, self.batch = self.batch, _Batch()
+        if batch.planned:
+            self._write(batch.planned)
+        for twin, source, url in batch.aliases:
+            self.store.manifest.add_alias(twin, source, url)
+
+    def _write(self, planned: list[_Planned]) -> None:
+        records, chunks, metadatas, texts = [], [], [], []
+        for item in planned:
+            records.append(replace(item.record, chunk_count=len(item.drafts)))
+            for draft in item.drafts:
+                chunks.append(_chunk_record(item.record, draft))
+                metadatas.append(_chunk_metadata(item.record, draft))
+                texts.append(draft.text)
+        replaced = [old for item in planned for old in item.replaced]
+        ids = [c.chunk_id for c in chunks]
+        vectors = self.store.embedder.encode(texts)
+        self.store.manifest.add_to_journal(ids)
+        self.store.vectors.add(ids, vectors, metadatas)
+        self.store.manifest.commit_articles(records, chunks, replaced)
+        self.store.vectors.delete(replaced)
+        self.store.manifest.clear_journal(replaced)
+        for item in planned:
+            if item.outcome == "added":
+                self.summary.added += 1
+            else:
+                self.summary.updated += 1
+        self.summary.chunks_written += len(chunks)
+
+
+def _source_of(article: Article) -> str:
+    if article.source:
+        return article.source
+    host = urlsplit(article.url).hostname or ""
+    return host.removeprefix("www.")
+
+
+def _record(key: str, text_hash: str, article: Article) -> ArticleRecord:
+    published = article.published
+    epoch = None
+    if published is not None:
+        midnight = datetime(published.year, published.month, published.day, tzinfo=UTC)
+        epoch = int(midnight.timestamp())
+    return ArticleRecord(
+        id=key,
+        content_hash=text_hash,
+        title=article.title,
+        source=_source_of(article),
+        url=article.url,
+        authors=article.authors,
+        published=published.isoformat() if published else None,
+        published_epoch=epoch,
+        text=article.text,
+        chunk_count=0,
+    )
+
+
+def _chunk_record(record: ArticleRecord, draft: ChunkDraft) -> ChunkRecord:
+    return ChunkRecord(
+        chunk_id=chunk_id(record.id, record.content_hash, draft.position),
+        article_id=record.id,
+        position=draft.position,
+        start=draft.start,
+        end=draft.end,
+        text=draft.text,
+        sentences=draft.sentences,
+    )
+
+
+def _chunk_metadata(record: ArticleRecord, draft: ChunkDraft) -> dict:
+    return {
+        "article_id": record.id,
+        "position": draft.position,
+        "source": record.source,
+        "published_epoch": record.published_epoch
+        if record.published_epoch is not None
+        else UNDATED,
+    }

@@ -1,0 +1,308 @@
+"""The store's ledger in SQLite: which articles are indexed, their text, chunks and sources.
+
+It is the source of truth. Chroma holds vectors for the chunks listed here; a chunk id written to
+Chroma but not yet committed here sits in the `journal` table, so a crash between the two writes
+leaves only journal entries, which the next writer deletes from Chroma (see `Store.recover`).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS articles (
+    id TEXT PRIMARY KEY,
+    content_hash TEXT NOT NULL,
+    title TEXT NOT NULL,
+    source TEXT NOT NULL,
+    url TEXT NOT NULL,
+    authors TEXT NOT NULL,
+    published TEXT,
+    published_epoch INTEGER,
+    text TEXT NOT NULL,
+    chunk_count INTEGER NOT NULL,
+    also_in TEXT NOT NULL DEFAULT '[]',
+    ingested_at TEXT NOT NULL DEFAULT (datetime('now'))
+);
+CREATE INDEX IF NOT EXISTS articles_by_hash ON articles(content_hash);
+CREATE TABLE IF NOT EXISTS chunks (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    chunk_id TEXT UNIQUE NOT NULL,
+    article_id TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    start INTEGER NOT NULL,
+    end INTEGER NOT NULL,
+    sentences TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS chunks_by_article ON chunks(article_id, position);
+CREATE TABLE IF NOT EXISTS journal (chunk_id TEXT PRIMARY KEY);
+"""
+
+_CHUNK_SELECT = (
+    "SELECT c.chunk_id, c.article_id, c.position, c.start, c.end, c.sentences,"
+    " substr(a.text, c.start + 1, c.end - c.start) AS text"
+    " FROM chunks c JOIN articles a ON a.id = c.article_id"
+)
+
+
+@dataclass(frozen=True)
+class ArticleRecord:
+    """An indexed article as the ledger knows it (`also_in`: syndicated copies, source and url)."""
+
+    id: str
+    content_hash: str
+    title: str
+    source: str
+    url: str
+    authors: tuple[str, ...]
+    published: str | None
+    published_epoch: int | None
+    text: str
+    chunk_count: int
+    also_in: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class ChunkRecord:
+    """A stored chunk with its sentence spans (relative to the chunk text).
+
+    Its text is not stored twice: it is read as a slice of the article's text.
+    """
+
+    chunk_id: str
+    article_id: str
+    position: int
+    start: int
+    end: int
+    text: str
+    sentences: tuple[tuple[int, int], ...]
+
+
+class Manifest:
+    """Reads and writes the ledger; every write method is one transaction."""
+
+    def __init__(self, path: Path, readonly: bool = False) -> None:
+        self.path = path
+        self.readonly = readonly
+        uri = f"file:{path}?mode=ro" if readonly else f"file:{path}"
+        self._db = sqlite3.connect(uri, uri=True, timeout=30, check_same_thread=False)
+        self._db.row_factory = sqlite3.Row
+        if not readonly:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        self._db.close()
+
+    def get_meta(self) -> dict[str, str]:
+        return {row["key"]: row["value"] for row in self._db.execute("SELECT key, value FROM meta")}
+
+    def set_meta(self, values: dict[str, str]) -> None:
+        with self._db:
+            self._db.executemany(
+                "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)",
+                list(values.items()),
+            )
+
+    def generation(self) -> int:
+        """Bumped on every change to the chunk set, so derived indexes (BM25) see they are stale."""
+        return int(self.get_meta().get("generation", "0"))
+
+    def article(self, article_id: str) -> ArticleRecord | None:
+        row = self._db.execute("SELECT * FROM articles WHERE id = ?", (article_id,)).fetchone()
+        return _article(row) if row else None
+
+    def article_with_hash(self, content_hash: str) -> ArticleRecord | None:
+        row = self._db.execute(
+            "SELECT * FROM articles WHERE content_hash = ? LIMIT 1", (content_hash,)
+        ).fetchone()
+        return _article(row) if row else None
+
+    def articles(self) -> Iterator[ArticleRecord]:
+        for row in self._db.execute("SELECT * FROM articles ORDER BY published DESC, id"):
+            yield _article(row)
+
+    def counts(self) -> tuple[int, int]:
+        articles = self._db.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+        chunks = self._db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
+        return int(articles), int(chunks)
+
+    def chunk_ids_of(self, article_id: str) -> list[str]:
+        rows = self._db.execute(
+            "SELECT chunk_id FROM chunks WHERE article_id = ? ORDER BY position",
+            (article_id,),
+        )
+        return [row[0] for row in rows]
+
+    def chunks(self, chunk_ids: Iterable[str]) -> dict[str, ChunkRecord]:
+        ids = list(chunk_ids)
+        found: dict[str, ChunkRecord] = {}
+        for first in range(0, len(ids), 500):
+            part = ids[first : first + 500]
+            marks = ",".join("?" * len(part))
+            query = f"{_CHUNK_SELECT} WHERE c.chunk_id IN ({marks})"
+            for row in self._db.execute(query, part):
+                found[row["chunk_id"]] = _chunk(row)
+        return found
+
+    def article_chunks(self, article_id: str) -> list[ChunkRecord]:
+        query = f"{_CHUNK_SELECT} WHERE c.article_id = ? ORDER BY c.position"
+        return [_chunk(row) for row in self._db.execute(query, (article_id,))]
+
+    def all_chunks(self) -> Iterator[tuple[str, str, int | None, str]]:
+        """(chunk_id, text, published_epoch, source) of every chunk in a stable order, for
+        rebuilding derived indexes."""
+        yield from self._db.execute(
+            "SELECT c.chunk_id, substr(a.text, c.start + 1, c.end - c.start),"
+            " a.published_epoch, a.source"
+            " FROM chunks c JOIN articles a ON a.id = c.article_id ORDER BY c.seq"
+        )
+
+    def journal(self) -> list[str]:
+        return [row[0] for row in self._db.execute("SELECT chunk_id FROM journal")]
+
+    def add_to_journal(self, chunk_ids: Iterable[str]) -> None:
+        with self._db:
+            self._db.executemany(
+                "INSERT OR IGNORE INTO journal(chunk_id) VALUES (?)",
+                [(c,) for c in chunk_ids],
+            )
+
+    def clear_journal(self, chunk_ids: Iterable[str]) -> None:
+        with self._db:
+            self._db.executemany(
+                "DELETE FROM journal WHERE chunk_id = ?", [(c,) for c in chunk_ids]
+            )
+
+    def commit_articles(
+        self,
+        records: list[ArticleRecord],
+        chunks: list[ChunkRecord],
+        replaced: list[str],
+    ) -> None:
+        """Make new and updated articles visible at once; old chunks of updated ones move to the
+        journal (to be deleted from Chroma), the new chunk ids leave it."""
+        with self._db:
+            self._db.executemany(
+                "INSERT OR REPLACE INTO journal(chunk_id) VALUES (?)",
+                [(c,) for c in replaced],
+            )
+            self._db.executemany("DELETE FROM chunks WHERE chunk_id = ?", [(c,) for c in replaced])
+            self._db.executemany(
+                "INSERT OR REPLACE INTO articles(id, content_hash, title, source, url, authors,"
+                " published, published_epoch, text, chunk_count, also_in)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                [_article_row(r) for r in records],
+            )
+            self._db.executemany(
+                "INSERT INTO chunks(chunk_id, article_id, position, start, end, sentences)"
+                " VALUES (?,?,?,?,?,?)",
+                [_chunk_row(c) for c in chunks],
+            )
+            self._db.executemany(
+                "DELETE FROM journal WHERE chunk_id = ?",
+                [(c.chunk_id,) for c in chunks],
+            )
+            self._bump_generation()
+
+    def add_alias(self, article_id: str, source: str, url: str) -> bool:
+        """Remember that another outlet published the same text; False when already known."""
+        record = self.article(article_id)
+        if (
+            record is None
+            or (source, url) in record.also_in
+            or (source, url)
+            == (
+                record.source,
+                record.url,
+            )
+        ):
+            return False
+        also_in = [*record.also_in, (source, url)]
+        with self._db:
+            self._db.execute(
+                "UPDATE articles SET also_in = ? WHERE id = ?",
+                (json.dumps(also_in), article_id),
+            )
+        return True
+
+    def remove_article(self, article_id: str) -> list[str]:
+        """Forget an article; its chunk ids move to the journal for deletion from Chroma."""
+        chunk_ids = self.chunk_ids_of(article_id)
+        with self._db:
+            self._db.executemany(
+                "INSERT OR REPLACE INTO journal(chunk_id) VALUES (?)",
+                [(c,) for c in chunk_ids],
+            )
+            self._db.execute("DELETE FROM chunks WHERE article_id = ?", (article_id,))
+            self._db.execute("DELETE FROM articles WHERE id = ?", (article_id,))
+            self._bump_generation()
+        return chunk_ids
+
+    def _bump_generation(self) -> None:
+        self._db.execute(
+            "INSERT INTO meta(key, value) VALUES ('generation', '1') ON CONFLICT(key)"
+            " DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+        )
+
+
+def _article(row: sqlite3.Row) -> ArticleRecord:
+    return ArticleRecord(
+        id=row["id"],
+        content_hash=row["content_hash"],
+        title=row["title"],
+        source=row["source"],
+        url=row["url"],
+        authors=tuple(json.loads(row["authors"])),
+        published=row["published"],
+        published_epoch=row["published_epoch"],
+        text=row["text"],
+        chunk_count=row["chunk_count"],
+        also_in=tuple(tuple(pair) for pair in json.loads(row["also_in"])),
+    )
+
+
+def _article_row(r: ArticleRecord) -> tuple:
+    return (
+        r.id,
+        r.content_hash,
+        r.title,
+        r.source,
+        r.url,
+        json.dumps(list(r.authors)),
+        r.published,
+        r.published_epoch,
+        r.text,
+        r.chunk_count,
+        json.dumps([list(pair) for pair in r.also_in]),
+    )
+
+
+def _chunk(row: sqlite3.Row) -> ChunkRecord:
+    return ChunkRecord(
+        chunk_id=row["chunk_id"],
+        article_id=row["article_id"],
+        position=row["position"],
+        start=row["start"],
+        end=row["end"],
+        text=row["text"],
+        sentences=tuple(tuple(s) for s in json.loads(row["sentences"])),
+    )
+
+
+def _chunk_row(c: ChunkRecord) -> tuple:
+    return (
+        c.chunk_id,
+        c.article_id,
+        c.position,
+        c.start,
+        c.end,
+        json.dumps([list(s) for s in c.sentences]),
+    )

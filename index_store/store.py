@@ -1,0 +1,171 @@
+"""The store: a folder holding the ledger (SQLite), the vectors (Chroma) and the BM25 index.
+
+Opening checks that the store was built with the same embedding model and schema, so vectors
+from two models never mix. Writers hold the write lock; readers open the ledger read-only.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import cached_property
+
+from index_store.config import IndexConfig
+from index_store.errors import StoreMismatch, StoreNotFound, StoreWriteError
+from index_store.keyword import KeywordIndex
+from index_store.lock import write_lock
+from index_store.manifest import SCHEMA_VERSION, Manifest
+from index_store.vectors import UNDATED, VectorIndex
+
+LEDGER = "manifest.sqlite"
+
+
+@dataclass(frozen=True)
+class StoreStats:
+    path: str
+    articles: int
+    chunks: int
+    vectors: int
+    embedding_model: str
+    dimension: int
+    schema_version: int
+
+
+class Store:
+    """A newsqa store on disk. Use `Store.open` to read and `Store.create_or_open` to write."""
+
+    def __init__(self, config: IndexConfig, manifest: Manifest) -> None:
+        self.config = config
+        self.path = config.store
+        self.manifest = manifest
+        self.meta = manifest.get_meta()
+
+    @classmethod
+    def open(cls, config: IndexConfig, readonly: bool = True) -> Store:
+        """Open an existing store, failing clearly when there is none or it does not match."""
+        ledger = config.store / LEDGER
+        if not ledger.exists():
+            raise StoreNotFound(
+                f"no newsqa store at {config.store}: add articles with `newsqa ingest PATH "
+                f"--store {config.store}`"
+            )
+        store = cls(config, Manifest(ledger, readonly=readonly))
+        store.check_compatible()
+        return store
+
+    @classmethod
+    def create_or_open(cls, config: IndexConfig) -> Store:
+        try:
+            config.store.mkdir(parents=True, exist_ok=True)
+            manifest = Manifest(config.store / LEDGER)
+            if not manifest.get_meta().get("store_id"):
+                manifest.set_meta(_new_store_meta(config))
+        except (OSError, sqlite3.OperationalError) as error:
+            raise StoreWriteError(f"cannot write the store at {config.store}: {error}") from None
+        store = cls(config, manifest)
+        store.check_compatible()
+        return store
+
+    def check_compatible(self) -> None:
+        built_with = self.meta.get("embedding_model", "")
+        schema = int(self.meta.get("schema_version", "0"))
+        if schema != SCHEMA_VERSION:
+            raise StoreMismatch(
+                f"store {self.path} has schema version {schema}, this newsqa reads "
+                f"{SCHEMA_VERSION}: run `newsqa reindex --store {self.path}`"
+            )
+        if built_with != self.config.embedding_model:
+            raise StoreMismatch(
+                f"store {self.path} was built with embedding model '{built_with}', not "
+                f"'{self.config.embedding_model}': use --embedding-model {built_with}, or "
+                f"re-embed it with `newsqa reindex --store {self.path} --embedding-model "
+                f"{self.config.embedding_model}`"
+            )
+
+    @cached_property
+    def vectors(self) -> VectorIndex:
+        collection = "newsqa_" + self.meta["store_id"][:12]
+        return VectorIndex(self.path / "chroma", self.config.chroma_url, collection)
+
+    @cached_property
+    def embedder(self):
+        from index_store.embedding import load_embedder
+
+        embedder = load_embedder(
+            self.config.embedding_model,
+            self.config.embedding_backend,
+            self.config.embed_batch_size,
+        )
+        recorded = self.meta.get("dimension") or ""
+        if not recorded and not self.manifest.readonly:
+            self.manifest.set_meta({"dimension": str(embedder.dimension)})
+        elif recorded and recorded != str(embedder.dimension):
+            raise StoreMismatch(
+                f"store {self.path} holds {self.meta['dimension']}-dimension vectors, the model "
+                f"gives {embedder.dimension}: run `newsqa reindex --store {self.path}`"
+            )
+        return embedder
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """Hold the write lock and first undo whatever a killed writer left half-done."""
+        with write_lock(self.path):
+            self.recover()
+            yield
+
+    def recover(self) -> None:
+        """Delete from Chroma the chunk ids the ledger never committed or has since dropped."""
+        pending = self.manifest.journal()
+        if pending:
+            self.vectors.delete(pending)
+            self.manifest.clear_journal(pending)
+
+    def keyword_index(self) -> KeywordIndex:
+        """The BM25 index for the ledger's current generation, rebuilt when it is stale."""
+        generation = self.manifest.generation()
+        cached = self.__dict__.get("_keyword")
+        if cached and cached[1] == generation:
+            return cached[0]
+        folder = self.path / "bm25"
+        loaded = KeywordIndex.load(folder)
+        if loaded is None or loaded[1] != generation:
+            index = KeywordIndex.build(self.keyword_rows())
+            if not self.manifest.readonly:
+                index.save(folder, generation)
+            loaded = (index, generation)
+        self.__dict__["_keyword"] = loaded
+        return loaded[0]
+
+    def keyword_rows(self) -> Iterator[tuple[str, str, int, str]]:
+        for chunk_id, text, epoch, source in self.manifest.all_chunks():
+            yield chunk_id, text, UNDATED if epoch is None else epoch, source
+
+    def stats(self) -> StoreStats:
+        articles, chunks = self.manifest.counts()
+        return StoreStats(
+            path=str(self.path),
+            articles=articles,
+            chunks=chunks,
+            vectors=self.vectors.count(),
+            embedding_model=self.meta.get("embedding_model", ""),
+            dimension=int(self.meta.get("dimension", "0")),
+            schema_version=int(self.meta.get("schema_version", "0")),
+        )
+
+    def close(self) -> None:
+        self.manifest.close()
+
+
+def _new_store_meta(config: IndexConfig) -> dict[str, str]:
+    from index_store.embedding import DIMENSIONS
+
+    return {
+        "store_id": uuid.uuid4().hex,
+        "schema_version": str(SCHEMA_VERSION),
+        "embedding_model": config.embedding_model,
+        "dimension": str(DIMENSIONS.get(config.embedding_model, "")),
+        "generation": "0",
+    }

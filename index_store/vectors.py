@@ -1,0 +1,126 @@
+"""Chunk vectors in Chroma, embedded on disk or on a Chroma server; vectors are always passed in.
+
+Chroma's own embedding function would try to download a model, so collections are created with
+`embedding_function=None` and cosine space. Metadata holds what filters need inside Chroma:
+article id, source, and the publication day as an epoch int (-1 when unknown).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+MAX_BATCH = 4000
+UNDATED = -1
+
+
+@dataclass(frozen=True)
+class VectorHit:
+    chunk_id: str
+    similarity: float
+
+
+@dataclass(frozen=True)
+class ChunkFilter:
+    """Which chunks a query may see. `as_of` keeps undated articles (nothing shows they are
+    later); `until` does not, since the user asked for a date range."""
+
+    since_epoch: int | None = None
+    until_epoch: int | None = None
+    as_of_epoch: int | None = None
+    sources: tuple[str, ...] = ()
+
+    def is_empty(self) -> bool:
+        return self == ChunkFilter()
+
+    def chroma_where(self) -> dict[str, Any] | None:
+        clauses: list[dict[str, Any]] = []
+        if self.since_epoch is not None:
+            clauses.append({"published_epoch": {"$gte": self.since_epoch}})
+        if self.until_epoch is not None:
+            clauses.append({"published_epoch": {"$lte": self.until_epoch}})
+            clauses.append({"published_epoch": {"$gte": 0}})
+        if self.as_of_epoch is not None:
+            clauses.append({"published_epoch": {"$lte": self.as_of_epoch}})
+        if self.sources:
+            clauses.append({"source": {"$in": list(self.sources)}})
+        if not clauses:
+            return None
+        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+    def admits(self, epoch: int, source: str) -> bool:
+        """The same test in Python, for the keyword index."""
+        if self.since_epoch is not None and epoch < self.since_epoch:
+            return False
+        if self.until_epoch is not None and not 0 <= epoch <= self.until_epoch:
+            return False
+        if self.as_of_epoch is not None and epoch > self.as_of_epoch:
+            return False
+        return not self.sources or source in self.sources
+
+
+class VectorIndex:
+    """One Chroma collection of chunk vectors."""
+
+    def __init__(self, path: Path, chroma_url: str | None, collection: str) -> None:
+        import chromadb
+        from chromadb.config import Settings
+
+        settings = Settings(anonymized_telemetry=False)
+        if chroma_url:
+            self._client = _http_client(chroma_url, settings)
+        else:
+            self._client = chromadb.PersistentClient(path=str(path), settings=settings)
+        self._collection = self._client.get_or_create_collection(
+            collection,
+            embedding_function=None,
+            configuration={"hnsw": {"space": "cosine"}},
+        )
+
+    def count(self) -> int:
+        return self._collection.count()
+
+    def add(self, ids: Sequence[str], vectors: np.ndarray, metadatas: Sequence[dict]) -> None:
+        for first in range(0, len(ids), MAX_BATCH):
+            last = first + MAX_BATCH
+            self._collection.upsert(
+                ids=list(ids[first:last]),
+                embeddings=vectors[first:last],
+                metadatas=list(metadatas[first:last]),
+            )
+
+    def delete(self, ids: Sequence[str]) -> None:
+        for first in range(0, len(ids), MAX_BATCH):
+            self._collection.delete(ids=list(ids[first : first + MAX_BATCH]))
+
+    def query(
+        self, vector: np.ndarray, n: int, where: ChunkFilter | None = None
+    ) -> list[VectorHit]:
+        if n <= 0:
+            return []
+        result = self._collection.query(
+            query_embeddings=vector.reshape(1, -1),
+            n_results=n,
+            where=where.chroma_where() if where else None,
+            include=["distances"],
+        )
+        ids, distances = result["ids"][0], result["distances"][0]
+        return [VectorHit(i, 1.0 - float(d)) for i, d in zip(ids, distances)]
+
+
+def _http_client(url: str, settings):
+    from urllib.parse import urlsplit
+
+    import chromadb
+
+    parts = urlsplit(url if "://" in url else f"http://{url}")
+    return chromadb.HttpClient(
+        host=parts.hostname or "127.0.0.1",
+        port=parts.port or (443 if parts.scheme == "https" else 8000),
+        ssl=parts.scheme == "https",
+        settings=settings,
+    )

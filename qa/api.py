@@ -1,0 +1,186 @@
+"""The public Python API: `NewsQA` ingests sources and answers questions with citations.
+
+The CLI, the HTTP server and the eval runner are thin layers over this class.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from index_store.errors import StoreNotFound
+from index_store.manifest import ArticleRecord
+from index_store.store import Store, StoreStats
+from index_store.types import IngestSummary
+from qa.citations import ABSTAIN_PHRASE, is_abstention, verify
+from qa.errors import BadQuestion
+from qa.filters import Filters, parse_day
+from qa.models.base import ModelContext
+from qa.settings import Settings, load_settings
+from qa.types import Answer, Passage
+
+
+class NewsQA:
+    """A store of news articles you can ask questions of.
+
+    >>> nq = NewsQA(store="./my-store")
+    >>> nq.ingest(["articles/"])
+    >>> answer = nq.ask("Who won the by-election?")
+    """
+
+    def __init__(self, store: str | Path | None = None, **settings: Any) -> None:
+        self.settings: Settings = load_settings(store=store, **settings)
+        self._store: Store | None = None
+
+    def ingest(
+        self, inputs: Iterable[str | Path], on_article: Callable[[str, str], None] | None = None
+    ) -> IngestSummary:
+        """Add, update or skip the articles in files, folders and URLs."""
+        from index_store.ingest import ingest
+
+        store = self._writable()
+        try:
+            return ingest(
+                store,
+                [str(i) for i in inputs],
+                on_article=on_article,
+                fetch_timeout=self.settings.fetch_timeout,
+                max_fetch_bytes=self.settings.max_fetch_bytes,
+            )
+        finally:
+            store.close()
+
+    def remove(self, article_ids: Iterable[str]) -> list[str]:
+        """Forget articles; returns the ids that were not found."""
+        from index_store.ingest import remove
+
+        store = self._writable()
+        try:
+            return remove(store, list(article_ids))
+        finally:
+            store.close()
+
+    def search(
+        self,
+        query: str,
+        *,
+        k: int | None = None,
+        since: str | date | None = None,
+        until: str | date | None = None,
+        as_of: str | date | None = None,
+        source: str | Iterable[str] | None = None,
+    ) -> list[Passage]:
+        """The passages that best match the query, best first."""
+        passages, _ = self._retrieve(query, k, _filters(since, until, as_of, source))
+        return passages
+
+    def ask(
+        self,
+        question: str,
+        *,
+        k: int | None = None,
+        model: str | None = None,
+        since: str | date | None = None,
+        until: str | date | None = None,
+        as_of: str | date | None = None,
+        source: str | Iterable[str] | None = None,
+    ) -> Answer:
+        """A cited answer, or an abstention when the passages do not answer the question."""
+        started = time.perf_counter()
+        passages, timings = self._retrieve(question, k, _filters(since, until, as_of, source))
+        spec = model or self.settings.model
+        answering = time.perf_counter()
+        answer = self._answer(question, passages, spec)
+        timings["answer"] = _ms_since(answering)
+        timings["total"] = _ms_since(started)
+        return _with_timings(answer, timings)
+
+    def sources(self) -> list[ArticleRecord]:
+        """Every stored article, newest first."""
+        return list(self._reader().manifest.articles())
+
+    def stats(self) -> StoreStats:
+        return self._reader().stats()
+
+    def describe(self) -> dict[str, Any]:
+        """The configuration that produced answers, for reports: settings (no keys) and store."""
+        from dataclasses import asdict
+
+        return {"settings": self.settings.public(), "store": asdict(self.stats())}
+
+    def _retrieve(
+        self, question: str, k: int | None, filters: Filters
+    ) -> tuple[list[Passage], dict[str, float]]:
+        from qa.retrieve import retrieve
+
+        if not question or not question.strip():
+            raise BadQuestion("the question is empty: ask something, e.g. 'Who won the vote?'")
+        store = self._reader()
+        started = time.perf_counter()
+        passages, timings = retrieve(
+            store, self.settings, question.strip(), k or self.settings.k, filters
+        )
+        timings["retrieve"] = _ms_since(started)
+        return passages, timings
+
+    def _answer(self, question: str, passages: list[Passage], spec: str) -> Answer:
+        from qa.models.registry import resolve
+
+        if not passages:
+            return Answer(question, ABSTAIN_PHRASE, True, spec, notes=("no passage matched",))
+        model = resolve(spec, ModelContext(self.settings, self._reader()))
+        raw = model.generate(question, passages)
+        verified = verify(raw, passages)
+        abstained = is_abstention(raw)
+        return Answer(
+            question=question,
+            answer=ABSTAIN_PHRASE if abstained else verified.text,
+            abstained=abstained,
+            model=spec,
+            citations=() if abstained else verified.citations,
+            passages=tuple(passages),
+            supported=abstained or bool(verified.citations),
+            dropped_citations=verified.dropped,
+        )
+
+    def _reader(self) -> Store:
+        if self._store is None:
+            self._store = Store.open(self.settings.index_config(), readonly=True)
+            if self._store.manifest.counts()[0] == 0:
+                raise StoreNotFound(
+                    f"the store at {self.settings.store} is empty: add articles with "
+                    f"`newsqa ingest PATH --store {self.settings.store}`"
+                )
+        return self._store
+
+    def _writable(self) -> Store:
+        if self._store is not None:
+            self._store.close()
+        self._store = None
+        return Store.create_or_open(self.settings.index_config())
+
+
+def _filters(since, until, as_of, source) -> Filters:
+    try:
+        sources = (source,) if isinstance(source, str) else tuple(source or ())
+        return Filters(
+            since=parse_day(since, "since"),
+            until=parse_day(until, "until"),
+            as_of=parse_day(as_of, "as_of"),
+            sources=sources,
+        )
+    except ValueError as error:
+        raise BadQuestion(str(error)) from None
+
+
+def _ms_since(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 2)
+
+
+def _with_timings(answer: Answer, timings: dict[str, float]) -> Answer:
+    from dataclasses import replace
+
+    return replace(answer, timings_ms={k: round(v, 2) for k, v in timings.items()})

@@ -1,0 +1,25 @@
+"""The `newsqa` command: a thin layer over `qa.api.NewsQA`, one module per group of commands.
+
+Heavy libraries (torch, chromadb, llama-index) are imported inside commands, so `--help` and
+argument errors stay instant.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from qa.cli import ask_commands, store_commands
+
+app = typer.Typer(
+    name="newsqa",
+    help="Ask questions of your news articles; answers cite the passages they rest on.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+store_commands.register(app)
+ask_commands.register(app)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,68 @@
+"""What every command shares: the --store option, settings, and one-line user errors."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+StoreOption = Annotated[
+    Path | None,
+    typer.Option("--store", help="Store folder [default: $NEWSQA_HOME/store].", show_default=False),
+]
+ChromaOption = Annotated[
+    str | None,
+    typer.Option("--chroma-url", help="Keep vectors on a Chroma server (http://host:port)."),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
+KOption = Annotated[int | None, typer.Option("-k", help="How many passages.", min=1, max=50)]
+SinceOption = Annotated[
+    str | None, typer.Option("--since", help="Only published on/after (YYYY-MM-DD).")
+]
+UntilOption = Annotated[
+    str | None, typer.Option("--until", help="Only published on/before (YYYY-MM-DD).")
+]
+AsOfOption = Annotated[
+    str | None, typer.Option("--as-of", help="Answer as of this day: nothing published later.")
+]
+SourceOption = Annotated[
+    list[str] | None, typer.Option("--source", help="Only this outlet (repeatable).")
+]
+
+
+def user_errors(command: F) -> F:
+    """Print a user's mistake as one 'error:' line and exit 1; our own bugs keep their traceback."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from index_store.errors import NewsQAError
+
+        try:
+            return command(*args, **kwargs)
+        except NewsQAError as error:
+            typer.echo(f"error: {error}", err=True)
+            raise typer.Exit(1) from None
+        except KeyboardInterrupt:
+            typer.echo("interrupted: the store keeps everything written so far", err=True)
+            raise typer.Exit(130) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def open_newsqa(store: Path | None, **settings: Any):
+    """The Python API object the command is a thin layer over."""
+    from qa.api import NewsQA
+
+    return NewsQA(store=store, **{k: v for k, v in settings.items() if v is not None})
+
+
+def print_json(value: Any) -> None:
+    json.dump(value, sys.stdout, indent=2, ensure_ascii=False, default=str)
+    sys.stdout.write("\n")

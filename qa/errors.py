@@ -1,0 +1,23 @@
+"""Domain errors of the answering side; the CLI turns each into a one-line message."""
+
+from index_store.errors import NewsQAError
+
+
+class UnknownModel(NewsQAError):
+    """No registered provider serves this model spec."""
+
+
+class MissingKey(NewsQAError):
+    """A hosted model needs an API key that is not configured."""
+
+
+class MissingExtra(NewsQAError):
+    """A provider needs an optional dependency that is not installed."""
+
+
+class ModelUnavailable(NewsQAError):
+    """The model's server is unreachable, refused the key, or failed after retries."""
+
+
+class BadQuestion(NewsQAError):
+    """The question or its options cannot be used (empty, bad date...)."""

