@@ -1,0 +1,58 @@
+"""Shared fixtures: a private user directory for every test, and stores built once per session
+with the real packaged embedding model and a real Chroma on disk."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+SEED_ARTICLE = SHARED / "seeds" / "000_51285e4fec18c764.txt"
+SEED_QA = SHARED / "data" / "seed-qa.jsonl"
+REALTIMEQA = SHARED / "data" / "realtimeqa"
+DEMO = REPO / "qa" / "demo"
+
+
+def needs_shared(*paths: Path):
+    """Skip, saying why, when the shared data folder is not beside the repo."""
+    missing = [str(p) for p in paths if not p.exists()]
+    return pytest.mark.skipif(bool(missing), reason=f"shared test data missing: {missing}")
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+@pytest.fixture(autouse=True)
+def private_user_dir(tmp_path_factory, monkeypatch):
+    """Tests never touch a real user directory, config or keys file."""
+    home = tmp_path_factory.mktemp("newsqa-home")
+    monkeypatch.setenv("NEWSQA_HOME", str(home))
+    for name in ("NEWSQA_MODEL", "NEWSQA_STORE", "NEWSQA_K", "NEWSQA_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    return home
+
+
+@pytest.fixture(scope="session")
+def demo_store(tmp_path_factory) -> Path:
+    """The bundled demo corpus, ingested once; tests must not write to it."""
+    from qa import NewsQA
+
+    store = tmp_path_factory.mktemp("demo-store") / "store"
+    NewsQA(store=store).ingest([DEMO / "articles"])
+    return store
+
+
+@pytest.fixture(scope="session")
+def seed_store(tmp_path_factory) -> Path:
+    """The real scraped seed article, ingested once; tests must not write to it."""
+    if not SEED_ARTICLE.exists():
+        pytest.skip(f"shared seed article missing: {SEED_ARTICLE}")
+    from qa import NewsQA
+
+    store = tmp_path_factory.mktemp("seed-store") / "store"
+    NewsQA(store=store).ingest([SEED_ARTICLE])
+    return store

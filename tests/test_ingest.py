@@ -1,0 +1,123 @@
+"""Ingest on a real Chroma store with the packaged model: dedupe, updates, copies, removal."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from index_store.errors import StoreMismatch
+from index_store.store import Store
+from qa import NewsQA
+from tests.conftest import DEMO
+
+STORY = """---
+title: Harbour tunnel opens to traffic
+source: Example Tribune
+url: https://tribune.example/tunnel?utm_source=newsletter
+published: 2025-04-02
+---
+The new harbour tunnel opened to traffic on Wednesday after four years of work.
+
+Engineers said the tunnel carries 40,000 vehicles a day and cut the crossing to six minutes.
+"""
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.write_text(text)
+    return path
+
+
+def ledger_and_vectors_agree(store_dir: Path) -> tuple[int, int]:
+    store = Store.open(NewsQA(store=store_dir).settings.index_config())
+    try:
+        articles, chunks = store.manifest.counts()
+        assert store.vectors.count() == chunks
+        assert len(store.keyword_index().chunk_ids) == chunks
+        return articles, chunks
+    finally:
+        store.close()
+
+
+def test_reingesting_unchanged_articles_embeds_nothing(tmp_path):
+    story = write(tmp_path, "tunnel.txt", STORY)
+    nq = NewsQA(store=tmp_path / "store")
+    first = nq.ingest([story, DEMO / "articles" / "storm-ilse.txt"])
+    assert (first.added, first.failed) == (2, 0)
+    counts = ledger_and_vectors_agree(tmp_path / "store")
+    again = nq.ingest([story, DEMO / "articles" / "storm-ilse.txt"])
+    assert (again.added, again.updated, again.unchanged, again.chunks_written) == (0, 0, 2, 0)
+    assert ledger_and_vectors_agree(tmp_path / "store") == counts
+
+
+def test_an_edited_article_replaces_its_old_chunks(tmp_path):
+    story = write(tmp_path, "tunnel.txt", STORY)
+    nq = NewsQA(store=tmp_path / "store")
+    nq.ingest([story])
+    write(tmp_path, "tunnel.txt", STORY.replace("40,000 vehicles", "52,000 vehicles"))
+    summary = nq.ingest([story])
+    assert (summary.added, summary.updated) == (0, 1)
+    assert ledger_and_vectors_agree(tmp_path / "store") == (1, 1)
+    texts = " ".join(p.text for p in nq.search("how many vehicles use the tunnel", k=5))
+    assert "52,000" in texts and "40,000" not in texts
+
+
+def test_the_url_is_the_identity_so_tracking_parameters_do_not_duplicate(tmp_path):
+    nq = NewsQA(store=tmp_path / "store")
+    nq.ingest([write(tmp_path, "a.txt", STORY)])
+    nq.ingest([write(tmp_path, "b.txt", STORY.replace("?utm_source=newsletter", ""))])
+    (record,) = nq.sources()
+    assert record.id == "https://tribune.example/tunnel"
+
+
+def test_a_syndicated_copy_is_stored_once_and_remembers_both_outlets(demo_store):
+    nq = NewsQA(store=demo_store)
+    closures = [r for r in nq.sources() if "Kellan Bridge" in r.title and "clos" in r.title.lower()]
+    assert len(closures) == 1
+    outlets = {closures[0].source, *(source for source, _ in closures[0].also_in)}
+    assert len(outlets) == 2
+    passage = nq.search("Kellan Bridge closure repairs cost", k=3)[0]
+    assert len(passage.sources) >= 1
+
+
+def test_the_same_file_twice_in_one_run_counts_as_a_duplicate(tmp_path):
+    story = write(tmp_path, "tunnel.txt", STORY)
+    summary = NewsQA(store=tmp_path / "store").ingest([story, story])
+    assert (summary.added, summary.duplicates) == (1, 1)
+
+
+def test_bad_sources_are_reported_and_the_rest_is_ingested(tmp_path):
+    good = write(tmp_path, "tunnel.txt", STORY)
+    (tmp_path / "binary.txt").write_bytes(bytes(range(256)) * 4)
+    write(tmp_path, "empty.txt", "   \n\n")
+    write(tmp_path, "lines.jsonl", '{"title": "ok", "text": "A fine article body here."}\n{oops\n')
+    inputs = [good, tmp_path / "missing.txt", tmp_path / "binary.txt", tmp_path / "empty.txt"]
+    summary = NewsQA(store=tmp_path / "store").ingest([*inputs, tmp_path / "lines.jsonl"])
+    assert summary.added == 2
+    assert summary.failed == 4
+    origins = " ".join(e.origin for e in summary.errors)
+    assert "missing.txt" in origins and "binary.txt" in origins and "lines.jsonl:2" in origins
+    assert all("\n" not in str(e) for e in summary.errors)
+
+
+def test_a_store_refuses_another_embedding_model(tmp_path):
+    nq = NewsQA(store=tmp_path / "store")
+    nq.ingest([write(tmp_path, "tunnel.txt", STORY)])
+    other = tmp_path / "other-model"
+    other.mkdir()
+    (other / "modules.json").write_text("[]")
+    with pytest.raises(StoreMismatch, match="all-MiniLM-L6-v2"):
+        NewsQA(store=tmp_path / "store", embedding_model=str(other)).search("tunnel")
+    with pytest.raises(StoreMismatch, match="reindex"):
+        NewsQA(store=tmp_path / "store", embedding_model=str(other)).ingest([DEMO / "articles"])
+    assert ledger_and_vectors_agree(tmp_path / "store") == (1, 1)
+
+
+def test_removing_an_article_removes_its_chunks_everywhere(tmp_path):
+    nq = NewsQA(store=tmp_path / "store")
+    nq.ingest([write(tmp_path, "tunnel.txt", STORY), DEMO / "articles" / "storm-ilse.txt"])
+    assert nq.remove(["https://tribune.example/tunnel", "no-such-id"]) == ["no-such-id"]
+    articles, _ = ledger_and_vectors_agree(tmp_path / "store")
+    assert articles == 1
+    assert all("tunnel" not in p.text for p in nq.search("harbour tunnel vehicles", k=5))
