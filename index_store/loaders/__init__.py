@@ -77,47 +77,41 @@ def _walk(folder: Path) -> list[Path]:
 def _iter_file(
     path: Path, max_fetch_bytes: int, max_article_chars: int
 ) -> Iterator[Article | SourceError]:
-    suffix = path.suffix.lower()
+    suffix, origin = path.suffix.lower(), str(path)
     if suffix == ".jsonl":
         yield from records.iter_jsonl_file(path, max_article_chars=max_article_chars)
     elif suffix == ".json":
         yield from records.iter_json_file(path)
-    elif suffix in SUPPORTED_SUFFIXES:
-        yield from _iter_document(path, suffix, max_fetch_bytes, max_article_chars)
+    elif suffix in TEXT_SUFFIXES:
+        data = _read(path, max_article_chars * _MAX_BYTES_PER_CHAR, "max_article_chars")
+        if isinstance(data, SourceError):
+            yield data
+        else:
+            yield text.article_from_text(data, origin, markdown=suffix == ".md")
+    elif suffix in HTML_SUFFIXES:
+        data = _read(path, max_fetch_bytes, "max_fetch_bytes")
+        yield data if isinstance(data, SourceError) else html.article_from_html(data, origin)
+    elif suffix in FEED_SUFFIXES:
+        # A feed file holds many articles, so no single-article size cap applies to it.
+        data = _read(path)
+        if isinstance(data, SourceError):
+            yield data
+        else:
+            yield from feeds.iter_feed(data, origin)
     else:
         shown = suffix or "no extension"
         supported = " ".join(SUPPORTED_SUFFIXES)
-        yield SourceError(str(path), f"unsupported file type '{shown}' (supported: {supported})")
+        yield SourceError(origin, f"unsupported file type '{shown}' (supported: {supported})")
 
 
-def _iter_document(
-    path: Path, suffix: str, max_fetch_bytes: int, max_article_chars: int
-) -> Iterator[Article | SourceError]:
-    """Formats parsed from the whole file; a single page or text is refused before reading when
-    it is too big to be accepted anyway. Feed files hold many articles and have no cap."""
-    origin = str(path)
-    caps = {
-        **dict.fromkeys(
-            TEXT_SUFFIXES,
-            (max_article_chars * _MAX_BYTES_PER_CHAR, "max_article_chars"),
-        ),
-        **dict.fromkeys(HTML_SUFFIXES, (max_fetch_bytes, "max_fetch_bytes")),
-    }
+def _read(path: Path, cap: int | None = None, limit_name: str = "") -> bytes | SourceError:
+    """The file's bytes; a file bigger than `cap` is refused unread, as its article would be."""
     try:
-        cap, knob = caps.get(suffix, (None, ""))
         if cap is not None and (size := path.stat().st_size) > cap:
-            yield SourceError(origin, f"file is {size:,} bytes, too big for the {knob} limit")
-            return
-        data = path.read_bytes()
+            return SourceError(str(path), f"file is {size:,} bytes, too big for {limit_name}")
+        return path.read_bytes()
     except OSError as exc:
-        yield SourceError(origin, f"cannot read file: {exc.strerror or exc}")
-        return
-    if suffix in TEXT_SUFFIXES:
-        yield text.article_from_text(data, origin, markdown=suffix == ".md")
-    elif suffix in HTML_SUFFIXES:
-        yield html.article_from_html(data, origin)
-    else:
-        yield from feeds.iter_feed(data, origin)
+        return SourceError(str(path), f"cannot read file: {exc.strerror or exc}")
 
 
 def _within_limit(item: Article | SourceError, max_chars: int) -> Article | SourceError:

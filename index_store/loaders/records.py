@@ -113,7 +113,7 @@ def article_from_record(record: object, origin: str) -> Article | SourceError:
     if not isinstance(record, Mapping):
         return SourceError(origin, f"record is a JSON {_json_type(record)}, expected an object")
     text_key = next((key for key in TEXT_KEYS if record.get(key) not in (None, "")), "")
-    text = _as_text(record.get(text_key, ""))
+    text = _as_text(record[text_key]) if text_key else ""
     if text is None:
         found = _json_type(record[text_key])
         return SourceError(origin, f"'{text_key}' is a JSON {found}, expected a string")

@@ -35,7 +35,8 @@ class _FetchFailed(Exception):
 
 def iter_url(url: str, *, timeout: float, max_bytes: int) -> Iterator[Article | SourceError]:
     """Fetch `url` and yield its article (HTML, plain text) or its entries (feed)."""
-    if urlsplit(url).scheme.lower() not in ("http", "https") or not urlsplit(url).netloc:
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
         yield SourceError(url, "only http:// and https:// URLs can be fetched")
         return
     try:
