@@ -352,7 +352,18 @@ def test_rss_entries_become_articles() -> None:
         record_id="gazette-101",
     )
     assert second.text == "The tidal library will open on Sundays during the summer."
+    assert second.authors == ("Ben Ort",)
     assert empty == SourceError(f"{origin}#entry3", "empty article")
+
+
+def test_rss_author_given_only_as_an_email_is_not_a_name(tmp_path: Path) -> None:
+    path = tmp_path / "emails.rss"
+    path.write_text(
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>T</title><item>'
+        "<author>desk@gazette.example</author><description>Text.</description>"
+        "</item></channel></rss>"
+    )
+    assert only_article(path).authors == ()
 
 
 def test_atom_entries_become_articles() -> None:

@@ -13,6 +13,8 @@ from index_store.types import Article, SourceError
 
 _LOOKS_LIKE_MARKUP = re.compile(r"<[A-Za-z!/]")
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
+_EMAIL = re.compile(r"[^\s@()]+@[^\s@()]+")
+_EMAIL_THEN_NAME = re.compile(r"[^\s@()]+@[^\s@()]+\s*\((?P<name>[^()]+)\)")
 _BLOCK_TAG = re.compile(
     r"p|div|li|[uo]l|d[ldt]|h[1-6]|hr|blockquote|pre|table|tr|figure|figcaption|"
     r"section|article|aside|header|footer|address"
@@ -49,13 +51,24 @@ def _article_from_entry(entry: dict, origin: str, source: str) -> Article | Sour
         title=_plain(entry.get("title", ""), entry.get("title_detail", {}).get("type", "")),
         source=source,
         url=entry.get("link", ""),
-        authors=split_authors(entry.get("authors") or entry.get("author", "")),
+        authors=_entry_authors(entry),
         published=parse_published(
             entry.get("published") or entry.get("updated") or entry.get("created")
         ),
         origin=origin,
         record_id=entry.get("id", ""),
     )
+
+
+def _entry_authors(entry: dict) -> tuple[str, ...]:
+    """Bylines; RSS writes `<author>` as "email (Name)", which feedparser mis-splits for long
+    top-level domains, so that form is read here."""
+    raw = entry.get("author", "").strip()
+    if match := _EMAIL_THEN_NAME.fullmatch(raw):
+        return split_authors(match["name"])
+    if _EMAIL.fullmatch(raw):
+        return ()
+    return split_authors(entry.get("authors") or raw)
 
 
 def _entry_text(entry: dict) -> str:
