@@ -1,0 +1,46 @@
+"""Errors a server user can cause, and the HTTP status each library error maps to."""
+
+from __future__ import annotations
+
+from index_store.errors import NewsQAError, StoreLocked, StoreNotFound
+from qa.errors import MissingExtra, ModelUnavailable
+
+
+class UnsafeServer(NewsQAError):
+    """The server would accept writes from the network without a token."""
+
+
+class IngestBusy(NewsQAError):
+    """An ingest job of this server is still writing the store."""
+
+
+class JobNotFound(NewsQAError):
+    """No ingest job has this id (ids are forgotten when the server stops)."""
+
+
+class ArticleNotFound(NewsQAError):
+    """No stored article has this id."""
+
+
+class BadUpload(NewsQAError):
+    """An uploaded file or ingest request cannot be read as articles."""
+
+
+_STATUS: dict[type[NewsQAError], int] = {
+    StoreNotFound: 404,
+    JobNotFound: 404,
+    ArticleNotFound: 404,
+    StoreLocked: 409,
+    IngestBusy: 409,
+    BadUpload: 422,
+    MissingExtra: 501,
+    ModelUnavailable: 502,
+}
+
+
+def status_for(error: NewsQAError) -> int:
+    """The HTTP status of a library error; a user's other mistakes are 400."""
+    for cls in type(error).__mro__:
+        if cls in _STATUS:
+            return _STATUS[cls]
+    return 400

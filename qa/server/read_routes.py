@@ -1,0 +1,116 @@
+"""Routes that read the store: ask (plain and as server-sent events), search, sources, stats,
+and the answer models the page can offer."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from fastapi.responses import StreamingResponse
+
+from index_store.manifest import ArticleRecord
+from index_store.store import StoreStats
+from qa.api import NewsQA
+from qa.server.library import Library
+from qa.server.schemas import Models, Problem, Provider, Question, Source
+from qa.types import Answer, Passage
+
+ERRORS = {status: {"model": Problem} for status in (400, 404, 409, 413, 422, 502)}
+
+
+def read_routes(library: Library) -> APIRouter:
+    router = APIRouter(prefix="/api", responses=ERRORS)
+
+    @router.post("/ask", response_model=Answer, tags=["ask"])
+    def ask(question: Question) -> dict:
+        """A cited answer, or an abstention: the object `newsqa ask --json` prints."""
+        return library.read(lambda nq: _ask(nq, question)).to_dict()
+
+    @router.get(
+        "/ask/stream",
+        tags=["ask"],
+        response_class=StreamingResponse,
+        responses={200: {"content": {"text/event-stream": {}}}},
+    )
+    def ask_stream(question: Annotated[Question, Query()]) -> StreamingResponse:
+        """The answer as server-sent events: an `answer` event holding the object `POST /api/ask`
+        returns. Errors before the answer starts are plain JSON errors with their status."""
+        answer = library.read(lambda nq: _ask(nq, question))
+        return StreamingResponse(_events(answer), media_type="text/event-stream")
+
+    @router.get("/search", response_model=list[Passage], tags=["ask"])
+    def search(
+        q: Annotated[str, Query(min_length=1, max_length=2000, description="what to look for")],
+        k: Annotated[int | None, Query(ge=1, le=50)] = None,
+        since: Annotated[str | None, Query(max_length=32)] = None,
+        until: Annotated[str | None, Query(max_length=32)] = None,
+        as_of: Annotated[str | None, Query(max_length=32)] = None,
+        source: Annotated[list[str] | None, Query(max_length=50)] = None,
+    ) -> list[Passage]:
+        """The passages that best match, best first, with title, outlet, date and url."""
+        return library.read(
+            lambda nq: nq.search(
+                q, k=k, since=since or None, until=until or None, as_of=as_of or None, source=source
+            )
+        )
+
+    @router.get("/sources", response_model=list[Source], tags=["store"])
+    def sources() -> list[Source]:
+        """Every stored article, newest first (404 with a message while the store is empty)."""
+        return [_source(record) for record in library.read(lambda nq: nq.sources())]
+
+    @router.get("/stats", response_model=StoreStats, tags=["store"])
+    def stats() -> StoreStats:
+        """How many articles and chunks the store holds, and the embedding model that built it."""
+        return library.read(lambda nq: nq.stats())
+
+    @router.get("/models", response_model=Models, tags=["ask"])
+    def models() -> Models:
+        """The registered answer-model providers and whether each can answer now (no keys shown)."""
+        from qa.models.registry import providers
+
+        settings = library.settings
+        found = []
+        for name, provider in sorted(providers().items()):
+            status = provider.status(settings)
+            found.append(
+                Provider(
+                    name=name,
+                    description=provider.description,
+                    usable=status.usable,
+                    detail=status.detail,
+                )
+            )
+        return Models(default=settings.model, providers=found)
+
+    return router
+
+
+def _ask(newsqa: NewsQA, question: Question) -> Answer:
+    return newsqa.ask(
+        question.question,
+        k=question.k,
+        model=question.model or None,
+        since=question.since or None,
+        until=question.until or None,
+        as_of=question.as_of or None,
+        source=question.source,
+    )
+
+
+def _events(answer: Answer) -> Iterator[str]:
+    yield f"event: answer\ndata: {json.dumps(answer.to_dict(), ensure_ascii=False)}\n\n"
+
+
+def _source(record: ArticleRecord) -> Source:
+    return Source(
+        id=record.id,
+        title=record.title,
+        source=record.source,
+        published=record.published,
+        url=record.url,
+        chunks=record.chunk_count,
+        also_in=[{"source": s, "url": u} for s, u in record.also_in],
+    )

@@ -1,0 +1,283 @@
+// The newsqa page: a thin client of the HTTP API.
+// Article text is data, never markup: every node is built with textContent, and only http(s)
+// addresses become links. Nothing here uses innerHTML.
+"use strict";
+
+const $ = (id) => document.getElementById(id);
+const CITE_MARKER = /\[(\d+)\]/g;
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs)) {
+    if (name === "class") node.className = value;
+    else node.setAttribute(name, value);
+  }
+  for (const child of children) {
+    if (child !== null && child !== undefined) {
+      node.append(typeof child === "string" ? document.createTextNode(child) : child);
+    }
+  }
+  return node;
+}
+
+function safeUrl(url) {
+  try {
+    const parsed = new URL(url);
+    return parsed.protocol === "http:" || parsed.protocol === "https:" ? parsed.href : null;
+  } catch {
+    return null;
+  }
+}
+
+function titleLink(title, url) {
+  const href = safeUrl(url);
+  const text = title || "(untitled)";
+  if (!href) return el("span", { class: "title" }, text);
+  return el("a", { class: "title", href, target: "_blank", rel: "noopener noreferrer" }, text);
+}
+
+function byline(source, published) {
+  return el("span", { class: "byline" }, [source, published || "undated"].filter(Boolean).join(" · "));
+}
+
+async function api(path, options = {}) {
+  const response = await fetch(path, options);
+  const body = response.status === 204 ? null : await response.json().catch(() => null);
+  if (!response.ok) {
+    const detail = body && typeof body.detail === "string" ? body.detail : response.statusText;
+    throw new Error(detail || `HTTP ${response.status}`);
+  }
+  return body;
+}
+
+function writeHeaders(extra = {}) {
+  const token = $("token").value.trim();
+  return token ? { ...extra, Authorization: `Bearer ${token}` } : extra;
+}
+
+function setStatus(node, text, isError = false) {
+  node.textContent = text;
+  node.classList.toggle("error", isError);
+}
+
+// Asking
+
+function question() {
+  const body = { question: $("question").value.trim() };
+  for (const [field, id] of [["since", "since"], ["until", "until"], ["as_of", "as-of"], ["model", "model"]]) {
+    const value = $(id).value.trim();
+    if (value) body[field] = value;
+  }
+  if ($("k").value) body.k = Number($("k").value);
+  if ($("source").value) body.source = [$("source").value];
+  return body;
+}
+
+async function ask(event) {
+  event.preventDefault();
+  const body = question();
+  if (!body.question) return;
+  $("ask").disabled = true;
+  setStatus($("status"), "Reading the articles…");
+  try {
+    const answer = await api("/api/ask", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(body),
+    });
+    showAnswer(answer);
+    setStatus($("status"), answer.abstained ? "No answer in the articles." : "Answered.");
+    $("result-heading").focus({ preventScroll: false });
+  } catch (error) {
+    $("result").hidden = true;
+    setStatus($("status"), error.message, true);
+  } finally {
+    $("ask").disabled = false;
+  }
+}
+
+function showAnswer(answer) {
+  $("result").hidden = false;
+  $("result").classList.toggle("is-abstained", answer.abstained);
+  $("abstained").hidden = !answer.abstained;
+  $("answer-text").hidden = answer.abstained;
+  $("answer-text").replaceChildren(...answerNodes(answer.answer, answer.citations));
+  const seconds = ((answer.timings_ms && answer.timings_ms.total) || 0) / 1000;
+  $("answer-meta").textContent = `${answer.model} · ${seconds.toFixed(2)} s`;
+  $("citations-heading").hidden = answer.citations.length === 0;
+  $("citations").replaceChildren(...answer.citations.map(citationItem));
+  $("passages-summary").textContent = `Passages read (${answer.passages.length})`;
+  $("passages").replaceChildren(...answer.passages.map(passageItem));
+}
+
+function answerNodes(text, citations) {
+  const cited = new Set(citations.map((c) => c.n));
+  const nodes = [];
+  let last = 0;
+  for (const match of text.matchAll(CITE_MARKER)) {
+    nodes.push(document.createTextNode(text.slice(last, match.index)));
+    const n = Number(match[1]);
+    nodes.push(cited.has(n) ? citeLink(n) : document.createTextNode(match[0]));
+    last = match.index + match[0].length;
+  }
+  nodes.push(document.createTextNode(text.slice(last)));
+  return nodes;
+}
+
+function citeLink(n) {
+  const link = el("a", { class: "cite", href: `#cite-${n}`, "aria-label": `source ${n}` }, `[${n}]`);
+  link.addEventListener("click", (event) => {
+    event.preventDefault();
+    highlight(n);
+  });
+  return link;
+}
+
+function highlight(n) {
+  for (const item of document.querySelectorAll(".citations .highlighted")) {
+    item.classList.remove("highlighted");
+  }
+  const target = $(`cite-${n}`);
+  target.classList.add("highlighted");
+  target.scrollIntoView({ behavior: "smooth", block: "center" });
+  target.focus({ preventScroll: true });
+}
+
+function citationItem(citation) {
+  return el(
+    "li",
+    { id: `cite-${citation.n}`, tabindex: "-1", value: String(citation.n) },
+    el("div", { class: "source-line" }, titleLink(citation.title, citation.url), " ",
+      byline(citation.source, citation.published)),
+    el("blockquote", { class: "passage" }, citation.text),
+  );
+}
+
+function passageItem(passage) {
+  const outlets = passage.sources && passage.sources.length ? passage.sources.join(", ") : passage.source;
+  return el(
+    "li",
+    {},
+    el("div", { class: "source-line" }, titleLink(passage.title, passage.url), " ",
+      byline(outlets, passage.published)),
+    el("blockquote", { class: "passage" }, passage.text),
+  );
+}
+
+// The store
+
+async function loadSources() {
+  try {
+    const sources = await api("/api/sources");
+    $("store-notice").hidden = true;
+    setStatus($("library-status"), `${sources.length} article${sources.length === 1 ? "" : "s"}.`);
+    $("sources").replaceChildren(...sources.map(sourceItem));
+    fillOutlets(sources);
+  } catch (error) {
+    $("sources").replaceChildren();
+    setStatus($("library-status"), error.message, true);
+    $("store-notice").hidden = false;
+    $("store-notice").textContent = `Nothing to ask yet: ${error.message}. Add articles below.`;
+  }
+}
+
+function sourceItem(source) {
+  const remove = el("button", { type: "button", class: "remove", "aria-label": `Remove ${source.title}` }, "Remove");
+  remove.addEventListener("click", () => removeSource(source));
+  const outlets = [source.source, ...source.also_in.map((copy) => copy.source)].filter(Boolean).join(", ");
+  return el("li", {}, titleLink(source.title, source.url), " ", byline(outlets, source.published), " ", remove);
+}
+
+function fillOutlets(sources) {
+  const chosen = $("source").value;
+  const outlets = new Set();
+  for (const source of sources) {
+    for (const name of [source.source, ...source.also_in.map((copy) => copy.source)]) {
+      if (name) outlets.add(name);
+    }
+  }
+  const options = [...outlets].sort().map((name) => el("option", { value: name }, name));
+  $("source").replaceChildren(el("option", { value: "" }, "Any outlet"), ...options);
+  $("source").value = outlets.has(chosen) ? chosen : "";
+}
+
+async function removeSource(source) {
+  if (!window.confirm(`Remove “${source.title || source.id}” from the store?`)) return;
+  try {
+    await api(`/api/sources/${encodeURIComponent(source.id)}`, { method: "DELETE", headers: writeHeaders() });
+    await loadSources();
+  } catch (error) {
+    $("add").open = true;
+    setStatus($("job-status"), error.message, true);
+  }
+}
+
+async function addArticles(event) {
+  event.preventDefault();
+  const file = $("upload").files[0];
+  const urls = $("urls").value.split(/\s+/).filter(Boolean);
+  let request;
+  if (file) {
+    const form = new FormData();
+    form.append("file", file);
+    request = { path: "/api/ingest/upload", options: { method: "POST", headers: writeHeaders(), body: form } };
+  } else if (urls.length) {
+    request = {
+      path: "/api/ingest",
+      options: { method: "POST", headers: writeHeaders({ "Content-Type": "application/json" }), body: JSON.stringify({ urls }) },
+    };
+  } else {
+    setStatus($("job-status"), "Choose a file or type a web address first.", true);
+    return;
+  }
+  $("job-errors").replaceChildren();
+  try {
+    const job = await api(request.path, request.options);
+    await followJob(job.id);
+  } catch (error) {
+    setStatus($("job-status"), error.message, true);
+  }
+}
+
+async function followJob(id) {
+  for (;;) {
+    const job = await api(`/api/jobs/${encodeURIComponent(id)}`);
+    if (job.state === "failed") {
+      setStatus($("job-status"), job.error, true);
+      return;
+    }
+    if (job.state === "done") {
+      const s = job.summary;
+      setStatus($("job-status"), `Done: ${s.added} added, ${s.updated} updated, ${s.unchanged} unchanged, ` +
+        `${s.duplicates} duplicates, ${s.failed} failed.`, s.failed > 0);
+      $("job-errors").replaceChildren(...job.errors.map((line) => el("li", {}, line)));
+      await loadSources();
+      return;
+    }
+    setStatus($("job-status"), `Adding articles… ${job.processed} read so far.`);
+    await new Promise((resolve) => setTimeout(resolve, 700));
+  }
+}
+
+// Models
+
+async function loadModels() {
+  try {
+    const models = await api("/api/models");
+    $("model").placeholder = models.default;
+    const usable = models.providers.filter((p) => p.usable);
+    $("model-options").replaceChildren(...models.providers.map((p) =>
+      el("option", { value: p.name }, p.usable ? p.description : `${p.description} (unavailable: ${p.detail})`)));
+    $("model-help").textContent = `Default: ${models.default}. Usable now: ${usable.map((p) => p.name).join(", ") || "none"}. ` +
+      "Type a spec such as openai:MODEL for a model of a provider.";
+  } catch (error) {
+    setStatus($("model-help"), error.message, true);
+  }
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  $("ask-form").addEventListener("submit", ask);
+  $("add-form").addEventListener("submit", addArticles);
+  loadSources();
+  loadModels();
+});
