@@ -21,7 +21,15 @@ from eval.metrics import (
     summarize,
 )
 from eval.normalize import best_token_f1, contains, contains_any, normalize, token_f1
-from eval.report import render_html, render_markdown
+from eval.report import format_metric, render_html, render_markdown
+from eval.runner import (
+    REPORT_HTML,
+    REPORT_MD,
+    SUMMARY_FILE,
+    default_out_dir,
+    package_versions,
+    run_suite,
+)
 from eval.suite import (
     Suite,
     SuiteError,
@@ -33,7 +41,10 @@ from eval.suite import (
 
 __all__ = [
     "METRICS",
+    "REPORT_HTML",
+    "REPORT_MD",
     "RESULTS_FILE",
+    "SUMMARY_FILE",
     "Comparison",
     "Flip",
     "GateCheck",
@@ -51,16 +62,20 @@ __all__ = [
     "compare_runs",
     "contains",
     "contains_any",
+    "default_out_dir",
+    "format_metric",
     "gate_metrics",
     "load_rows",
     "load_suite",
     "normalize",
+    "package_versions",
     "parse_floors",
     "parse_suite",
     "percentile",
     "render_html",
     "render_markdown",
     "result_row",
+    "run_suite",
     "score_question",
     "suite_hash",
     "summarize",

@@ -3,7 +3,9 @@
 `result_row` scores one answer and returns the row stored in `results.jsonl`; `summarize` reads
 nothing but those rows, so `summary.json` can always be recomputed from `results.jsonl`.
 Answers are the dicts of `qa.types.Answer.to_dict()`; this module does not import `qa`.
-Passages count in the order the answer lists them: position 1 is the top passage.
+Retrieval metrics (has_answer@k, mrr@10, doc_recall@10) are scored on a `ranking`: the
+retriever's passages in order, position 1 first, fetched at depth 10 by the runner so that @10
+means 10 even when the answerer reads fewer; without one, on the passages the answer lists.
 """
 
 from __future__ import annotations
@@ -41,23 +43,29 @@ def _metric_registry() -> dict[str, Metric]:
         Metric("answerable", "number of questions with gold answers", ""),
         Metric("unanswerable", "number of questions expecting an abstention", ""),
         Metric("abstained", "number of answers that abstained", ""),
+        Metric(
+            "errors",
+            "number of questions whose ask failed with an error (recorded in the row's error, "
+            "scored as a wrong answer)",
+            "",
+        ),
         *(
             Metric(
                 f"has_answer@{k}",
-                f"share of answerable questions where one of the top {k} passages "
-                "contains a gold string",
+                f"share of answerable questions where one of the retriever's top {k} "
+                "passages contains a gold string",
             )
             for k in HIT_DEPTHS
         ),
         Metric(
             f"mrr@{RANK_DEPTH}",
-            "mean over answerable questions of 1/position of the first passage containing "
-            f"a gold string (0 when none of the top {RANK_DEPTH} does)",
+            "mean over answerable questions of 1/position of the first retrieved passage "
+            f"containing a gold string (0 when none of the top {RANK_DEPTH} does)",
         ),
         Metric(
             f"doc_recall@{RANK_DEPTH}",
-            f"share of questions with answer_docs where one of the top {RANK_DEPTH} "
-            "passages comes from one of those articles",
+            f"share of questions with answer_docs where one of the retriever's top "
+            f"{RANK_DEPTH} passages comes from one of those articles",
         ),
         Metric(
             "accuracy",
@@ -91,8 +99,10 @@ def _metric_registry() -> dict[str, Metric]:
         ),
         Metric(
             "citation_validity",
-            "share of all citations whose chunk_id is among the passages retrieved for "
-            "their question",
+            "share of all citations the model emitted in its answers that point to a passage "
+            "retrieved for their question; markers qa dropped because they matched no passage "
+            "given (the answer's dropped_citations) count as invalid, citations of abstentions "
+            "do not count",
         ),
         Metric(
             "citation_support",
@@ -141,22 +151,30 @@ class QuestionScore:
     passage_chars: int
 
 
-def score_question(question: SuiteQuestion, answer: Mapping[str, Any]) -> QuestionScore:
-    """Score an `Answer.to_dict()` against the suite question it answers."""
+def score_question(
+    question: SuiteQuestion,
+    answer: Mapping[str, Any],
+    ranking: Sequence[Mapping[str, Any]] | None = None,
+) -> QuestionScore:
+    """Score an `Answer.to_dict()` against the suite question it answers.
+
+    `ranking` is the retriever's ranked passages for the retrieval metrics (see the module doc).
+    """
     golds = question.answers
     passages = answer.get("passages") or []
+    ranked = passages if ranking is None else ranking
     retrieved = {passage["chunk_id"] for passage in passages}
-    cited = [citation["chunk_id"] for citation in answer.get("citations") or []]
     abstained = bool(answer["abstained"])
+    cited, dropped = _emitted_citations(answer, abstained)
     correct, f1 = _grade(answer["answer"], abstained, golds)
     return QuestionScore(
         right=abstained if question.expect_abstain else bool(correct),
         abstained=abstained,
         correct=correct,
         token_f1=f1,
-        first_hit_rank=_first_hit_rank(passages, golds),
-        doc_hit=_doc_hit(passages, question.answer_docs),
-        citations=len(cited),
+        first_hit_rank=_first_hit_rank(ranked, golds),
+        doc_hit=_doc_hit(ranked, question.answer_docs),
+        citations=len(cited) + dropped,
         valid_citations=sum(chunk_id in retrieved for chunk_id in cited),
         cites_gold=_cites_gold(passages, cited, golds) if correct else None,
         passages=len(passages),
@@ -164,8 +182,17 @@ def score_question(question: SuiteQuestion, answer: Mapping[str, Any]) -> Questi
     )
 
 
-def result_row(question: SuiteQuestion, answer: Mapping[str, Any]) -> dict[str, Any]:
-    """The `results.jsonl` row for one question: the question, the full answer, its metrics."""
+def result_row(
+    question: SuiteQuestion,
+    answer: Mapping[str, Any],
+    error: str | None = None,
+    ranking: Sequence[Mapping[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """The `results.jsonl` row for one question: the question, the full answer, its metrics.
+
+    `error` is the message of an ask that failed; its `answer` is then an empty one.
+    `ranking` (kept in the row) is what the retrieval metrics were scored on.
+    """
     return {
         "id": question.id,
         "question": question.question,
@@ -175,8 +202,10 @@ def result_row(question: SuiteQuestion, answer: Mapping[str, Any]) -> dict[str, 
         "as_of": question.as_of,
         "answer_docs": list(question.answer_docs),
         "answer": dict(answer),
-        "metrics": asdict(score_question(question, answer)),
+        "metrics": asdict(score_question(question, answer, ranking)),
         "timings_ms": dict(answer.get("timings_ms") or {}),
+        "error": error,
+        "ranking": None if ranking is None else [dict(passage) for passage in ranking],
     }
 
 
@@ -216,6 +245,19 @@ def _grade(
     if abstained:
         return False, 0.0
     return contains_any(text, golds), best_token_f1(text, golds)
+
+
+def _emitted_citations(
+    answer: Mapping[str, Any], abstained: bool
+) -> tuple[list[str], int]:
+    """Chunk ids of the kept citations, and how many markers qa dropped as pointing nowhere.
+
+    An abstention's citations are not counted: qa strips them, as a reader never sees them.
+    """
+    if abstained:
+        return [], 0
+    cited = [citation["chunk_id"] for citation in answer.get("citations") or []]
+    return cited, len(answer.get("dropped_citations") or [])
 
 
 def _first_hit_rank(
@@ -262,6 +304,7 @@ def _aggregate(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
         "answerable": len(answerable),
         "unanswerable": sum(bool(row["expect_abstain"]) for row in rows),
         "abstained": sum(score["abstained"] for score in scores),
+        "errors": sum(bool(row.get("error")) for row in rows),
         **{
             f"has_answer@{k}": _mean([rank is not None and rank <= k for rank in ranks])
             for k in HIT_DEPTHS

@@ -1,9 +1,11 @@
-"""Human-readable reports of a run: `report.md` and a self-contained `report.html`.
+"""Human-readable reports: a run's `report.md` and self-contained `report.html`, and comparisons.
 
-Both show the summary metrics with their definitions, the per-type breakdown, then every
-question, wrong ones first, with its gold strings, the answer and the retrieved passages
-(passages that contain a gold string are marked). The HTML page has inline CSS and no external
-assets, and escapes every text it shows: answers and passages are untrusted input.
+Both run reports show the summary metrics with their definitions, the per-type breakdown, then
+every question with its gold strings, the answer (or the error its ask raised) and the retrieved
+passages (passages that contain a gold string are marked): failures in one section first, right
+answers after. The HTML page has inline CSS and no external assets, and escapes every text it
+shows: answers and passages are untrusted input. `render_comparison` is the Markdown of
+`newsqa eval compare`, readable in a terminal and pastable into a review.
 """
 
 from __future__ import annotations
@@ -13,10 +15,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from eval.compare import Comparison, Flip
 from eval.metrics import METRICS
 from eval.normalize import contains_any
 
 PASSAGE_PREVIEW_CHARS = 300
+FLIP_ANSWER_CHARS = 160
 _CSS = """
 body { font: 14px/1.45 system-ui, sans-serif; margin: 2em auto; max-width: 70em; color: #222; }
 table { border-collapse: collapse; margin: 1em 0; }
@@ -65,7 +69,7 @@ def render_markdown(
         "| --- | ---: | --- |",
     ]
     lines += [
-        f"| {name} | {_format(name, summary['metrics'][name])} | {_md(metric.definition)} |"
+        f"| {name} | {format_metric(name, summary['metrics'][name])} | {_md(metric.definition)} |"
         for name, metric in METRICS.items()
     ]
     types = list(summary["by_type"])
@@ -78,13 +82,14 @@ def render_markdown(
     lines.append("| --- |" + " ---: |" * len(types))
     lines += [
         f"| {name} | "
-        + " | ".join(_format(name, summary["by_type"][t][name]) for t in types)
+        + " | ".join(format_metric(name, summary["by_type"][t][name]) for t in types)
         + " |"
         for name in METRICS
     ]
-    lines += ["", "## Questions (wrong first)", ""]
-    for view in _question_views(rows):
-        lines += _markdown_question(view)
+    for heading, views in _sections(rows):
+        lines += ["", f"## {heading} ({len(views)})", ""]
+        for view in views:
+            lines += _markdown_question(view)
     return "\n".join(lines) + "\n"
 
 
@@ -108,7 +113,7 @@ def render_html(
         ),
         "</ul><h2>Summary</h2><table><tr><th>metric</th><th>value</th><th>definition</th></tr>",
         *(
-            f"<tr><td>{esc(name)}</td><td class=num>{_format(name, summary['metrics'][name])}"
+            f"<tr><td>{esc(name)}</td><td class=num>{format_metric(name, summary['metrics'][name])}"
             f"</td><td>{esc(metric.definition)}</td></tr>"
             for name, metric in METRICS.items()
         ),
@@ -118,22 +123,31 @@ def render_html(
         *(
             f"<tr><td>{esc(name)}</td>"
             + "".join(
-                f"<td class=num>{_format(name, summary['by_type'][t][name])}</td>"
+                f"<td class=num>{format_metric(name, summary['by_type'][t][name])}</td>"
                 for t in types
             )
             + "</tr>"
             for name in METRICS
         ),
-        "</table><h2>Questions (wrong first)</h2>",
-        *(_html_question(view) for view in _question_views(rows)),
+        "</table>",
+        *(
+            f"<h2>{heading} ({len(views)})</h2>" + "".join(map(_html_question, views))
+            for heading, views in _sections(rows)
+        ),
         "</body></html>",
     ]
     return "\n".join(parts) + "\n"
 
 
-def _question_views(rows: Sequence[Mapping[str, Any]]) -> list[_QuestionView]:
+def _sections(
+    rows: Sequence[Mapping[str, Any]],
+) -> list[tuple[str, list[_QuestionView]]]:
+    """Failures first, so a reader starts with what to fix; then the right answers."""
     views = [_question_view(row) for row in rows]
-    return sorted(views, key=lambda view: view.right)
+    return [
+        ("Failures", [view for view in views if not view.right]),
+        ("Right answers", [view for view in views if view.right]),
+    ]
 
 
 def _question_view(row: Mapping[str, Any]) -> _QuestionView:
@@ -145,9 +159,7 @@ def _question_view(row: Mapping[str, Any]) -> _QuestionView:
         right=bool(row["metrics"]["right"]),
         question=row["question"],
         gold=" | ".join(golds) if golds else "(expects an abstention)",
-        answer=f"(abstained) {answer['answer']}".strip()
-        if answer["abstained"]
-        else answer["answer"],
+        answer=_answer_text(answer, row.get("error")),
         passages=tuple(
             _PassageView(
                 position=n,
@@ -158,6 +170,14 @@ def _question_view(row: Mapping[str, Any]) -> _QuestionView:
             for n, passage in enumerate(answer.get("passages") or [], start=1)
         ),
     )
+
+
+def _answer_text(answer: Mapping[str, Any], error: str | None) -> str:
+    if error:
+        return f"(error) {error}"
+    if answer["abstained"]:
+        return f"(abstained) {answer['answer']}".strip()
+    return answer["answer"]
 
 
 def _markdown_question(view: _QuestionView) -> list[str]:
@@ -191,13 +211,64 @@ def _html_question(view: _QuestionView) -> str:
         f"<p><b>Question:</b> {esc(view.question)}</p>"
         f"<p><b>Gold:</b> {esc(view.gold)}</p>"
         f"<p><b>Answer:</b> {esc(view.answer)}</p>"
-        f"<details{'' if view.right else ' open'}><summary>passages ({len(view.passages)})</summary>"
+        f"<details{'' if view.right else ' open'}>"
+        f"<summary>passages ({len(view.passages)})</summary>"
         f"<ol>{passages}</ol></details>"
         "</section>"
     )
 
 
-def _format(name: str, value: float | None) -> str:
+def render_comparison(comparison: Comparison, base: str = "base", new: str = "new") -> str:
+    """Metric deltas side by side, then the flipped questions, as Markdown tables."""
+    lines = [
+        f"# {_md(base)} → {_md(new)}",
+        "",
+        f"| metric | {_md(base)} | {_md(new)} | delta | verdict |",
+        "| --- | ---: | ---: | ---: | --- |",
+    ]
+    lines += [
+        f"| {m.name} | {format_metric(m.name, m.base)} | {format_metric(m.name, m.new)} "
+        f"| {_format_delta(m.name, m.delta)} | {m.verdict} |"
+        for m in comparison.metrics
+    ]
+    for heading, flips in (
+        ("Right → wrong", comparison.right_to_wrong),
+        ("Wrong → right", comparison.wrong_to_right),
+    ):
+        lines += ["", f"## {heading} ({len(flips)})", ""]
+        lines += _flip_table(flips, base, new) if flips else ["None."]
+    for label, ids in ((base, comparison.only_in_base), (new, comparison.only_in_new)):
+        if ids:
+            lines += ["", f"Only in {_md(label)}: {_md(', '.join(ids))}"]
+    return "\n".join(lines) + "\n"
+
+
+def _flip_table(flips: Sequence[Flip], base: str, new: str) -> list[str]:
+    rows = [
+        f"| {_md(f.id)} | {_md(f.question)} | {_md(' | '.join(f.gold) or '(abstain)')} "
+        f"| {_md(_clip(f.base_answer))} | {_md(_clip(f.new_answer))} |"
+        for f in flips
+    ]
+    return [
+        f"| id | question | gold | {_md(base)} | {_md(new)} |",
+        "| --- | --- | --- | --- | --- |",
+        *rows,
+    ]
+
+
+def _format_delta(name: str, delta: float | None) -> str:
+    if delta is None:
+        return ""
+    return ("+" if delta > 0 else "") + format_metric(name, delta)
+
+
+def _clip(text: str) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= FLIP_ANSWER_CHARS else flat[:FLIP_ANSWER_CHARS] + "…"
+
+
+def format_metric(name: str, value: float | None) -> str:
+    """A metric as reports show it: shares to 3 decimals, counts and milliseconds rounded."""
     if value is None:
         return "n/a"
     if not METRICS[name].better or name.endswith("_ms"):

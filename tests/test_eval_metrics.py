@@ -174,6 +174,17 @@ def test_first_hit_rank_is_the_position_in_the_list():
     assert score.first_hit_rank == 2
 
 
+def test_retrieval_metrics_use_the_ranking_when_given_and_answer_metrics_the_answer():
+    shown = [passage(1, "weather"), passage(2, "sport")]
+    ranking = [*shown, passage(3, "Lavrov spoke", article_id="a2")]
+    q = question("q1", answer_docs=["a2"])
+    row = result_row(q, answer("Lavrov", passages=shown, cited=("a1-c1",)), ranking=ranking)
+    score = row["metrics"]
+    assert (score["first_hit_rank"], score["doc_hit"]) == (3, True)
+    assert (score["correct"], score["cites_gold"], score["passages"]) == (True, False, 2)
+    assert row["ranking"] == ranking
+
+
 def test_doc_recall_counts_only_questions_with_answer_docs_in_the_top_ten():
     deep = [passage(n, "x", "other") for n in range(1, 11)] + [
         passage(11, "x", "gold-doc")
@@ -316,6 +327,16 @@ def test_citation_validity_counts_citations_to_unretrieved_chunks_as_invalid():
     assert metrics_of((question(), answer("Lavrov")))["citation_validity"] is None
 
 
+def test_citation_validity_counts_markers_qa_dropped_as_invalid():
+    ps = [passage(1, "Lavrov spoke"), passage(2, "other")]
+    emitted = answer("Lavrov", passages=ps, cited=("a1-c1",))
+    emitted["dropped_citations"] = ["[7]", "[9]"]
+    abstention = answer(abstained=True, passages=ps)
+    abstention["dropped_citations"] = ["[8]"]
+    m = metrics_of((question("q1"), emitted), (question("q2"), abstention))
+    assert m["citation_validity"] == 1 / 3
+
+
 def test_citation_support_over_correct_answers_only():
     ps = [passage(1, "Lavrov spoke"), passage(2, "no name here")]
     m = metrics_of(
@@ -388,12 +409,26 @@ def test_result_row_shape_and_summary_recomputed_from_jsonl():
         "answer",
         "metrics",
         "timings_ms",
+        "error",
+        "ranking",
     ]
     assert row["answer"] == a and row["timings_ms"] == {"total": 5}
+    assert row["error"] is None and row["ranking"] is None
     assert row["metrics"]["right"] is True and row["metrics"]["first_hit_rank"] == 1
     rows = [row, result_row(UNANSWERABLE, answer(abstained=True))]
     reloaded = [json.loads(json.dumps(r)) for r in rows]
     assert summarize(reloaded) == summarize(rows)
+
+
+def test_a_failed_ask_counts_as_an_error_and_a_wrong_answer():
+    rows = [
+        result_row(question("q1"), answer(), error="the model server is unreachable"),
+        result_row(UNANSWERABLE, answer(), error="the model server is unreachable"),
+        result_row(question("q2"), answer("Lavrov")),
+    ]
+    assert [r["metrics"]["right"] for r in rows] == [False, False, True]
+    m = summarize(rows)["metrics"]
+    assert (m["errors"], m["accuracy"], m["abstain_recall"]) == (2, 0.5, 0.0)
 
 
 def test_breakdown_per_type():

@@ -164,3 +164,17 @@ def test_compare_reports_unreadable_runs(tmp_path):
     (broken / RESULTS_FILE).write_text('{"id": "q"}\n{oops\n', encoding="utf-8")
     with pytest.raises(RunError, match=r"results.jsonl:2: bad JSON"):
         compare_runs(broken, broken)
+
+
+def test_reports_list_failures_in_their_own_section_with_errors(rows):
+    failed = row("failed", "")
+    failed["error"] = "the model server at http://127.0.0.1:9 is unreachable"
+    rows = [*rows, failed]
+    summary = summarize(rows)
+    markdown = render_markdown(summary, rows)
+    page = render_html(summary, rows)
+    failures, right = markdown.index("## Failures (2)"), markdown.index("## Right answers (2)")
+    assert failures < markdown.index("### failed (") < right < markdown.index("### good (")
+    assert "- **answer**: (error) the model server at http://127.0.0.1:9 is unreachable" in markdown
+    assert "<h2>Failures (2)</h2>" in page and "(error) the model server" in page
+    assert "| errors | 1 |" in markdown

@@ -1,0 +1,189 @@
+"""Running a suite: every question through `NewsQA.ask`, as of its date, into a run folder.
+
+A run folder holds `results.jsonl` (one row per question, written as each is answered, so an
+interrupted run keeps what it did), then `summary.json` (metrics, per-type breakdown, the full
+configuration, versions, store stats, suite hash, timestamps), `report.md` and `report.html`.
+Only `qa`'s public API is used, so a run scores exactly what a user of `ask` gets.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from eval.compare import RESULTS_FILE
+from eval.metrics import RANK_DEPTH, result_row, summarize
+from eval.report import render_html, render_markdown
+from eval.suite import Suite, SuiteQuestion, load_suite
+
+SUMMARY_FILE = "summary.json"
+REPORT_MD = "report.md"
+REPORT_HTML = "report.html"
+RUNS_DIR = Path("newsqa-eval")
+"""Where runs go without `out`: `./newsqa-eval/<YYYYMMDD-HHMMSS>-<suite stem>`."""
+VERSIONED_PACKAGES = (
+    "newsqa",
+    "chromadb",
+    "sentence-transformers",
+    "onnxruntime",
+    "torch",
+    "bm25s",
+)
+
+ProgressCallback = Callable[[int, int, dict[str, Any]], None]
+"""Called after each question with (questions done, questions in the run, its result row)."""
+
+
+def run_suite(
+    suite: Suite | str | Path,
+    *,
+    store: str | Path | None = None,
+    model: str | None = None,
+    k: int | None = None,
+    limit: int | None = None,
+    out: str | Path | None = None,
+    on_question: ProgressCallback | None = None,
+    **settings: Any,
+) -> dict[str, Any]:
+    """Ask the questions of `suite` (the first `limit`), write the run folder, return its summary.
+
+    `store`, `settings` configure `NewsQA` as they would for `ask`; `model` and `k` are passed
+    to each `ask`. A missing or empty store, or a model that cannot answer, raises before
+    anything is written: the first question is asked once, untimed, which also loads the models
+    so that latencies are those of a warm pipeline. Later, a question whose ask raises a user
+    error (`NewsQAError`, e.g. a model server gone away) becomes a row with that `error`,
+    scored wrong.
+    """
+    from qa import NewsQA
+
+    suite = suite if isinstance(suite, Suite) else load_suite(suite)
+    if limit is not None and limit < 1:
+        raise ValueError(f"limit must be at least 1, got {limit}")
+    questions = suite.questions[:limit]
+    newsqa = NewsQA(store=store, **settings)
+    described = newsqa.describe()
+    config = {
+        **described["settings"],
+        "model": model or described["settings"]["model"],
+        "k": k or described["settings"]["k"],
+    }
+    first = questions[0]
+    newsqa.ask(first.question, k=config["k"], model=config["model"], as_of=first.as_of)
+    folder = Path(out) if out is not None else default_out_dir(suite.path)
+    started = datetime.now(UTC)
+    clock = time.perf_counter()
+    rows = _answer_all(newsqa, questions, folder, config, on_question)
+    summary = {
+        **summarize(rows),
+        "suite": {
+            "path": str(suite.path),
+            "hash": suite.hash,
+            "questions": len(suite.questions),
+            "run": len(questions),
+            "limit": limit,
+        },
+        "config": config,
+        "store": described["store"],
+        "versions": package_versions(),
+        "started_at": started.isoformat(timespec="seconds"),
+        "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "duration_s": round(time.perf_counter() - clock, 2),
+        "out": str(folder),
+    }
+    _write_summary_and_reports(folder, summary, rows)
+    return summary
+
+
+def default_out_dir(suite_path: str | Path, now: datetime | None = None) -> Path:
+    """`./newsqa-eval/<YYYYMMDD-HHMMSS>-<suite stem>`: runs sort by time and name their suite."""
+    now = now or datetime.now()
+    return RUNS_DIR / f"{now:%Y%m%d-%H%M%S}-{Path(suite_path).stem}"
+
+
+def package_versions() -> dict[str, str | None]:
+    """Python's and the key packages' versions (None when one is not installed)."""
+    versions: dict[str, str | None] = {"python": platform.python_version()}
+    for name in VERSIONED_PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = None
+    return versions
+
+
+def _answer_all(
+    newsqa: Any,
+    questions: tuple[SuiteQuestion, ...],
+    folder: Path,
+    config: dict[str, Any],
+    on_question: ProgressCallback | None,
+) -> list[dict[str, Any]]:
+    """Ask each question, appending its row to `results.jsonl` as soon as it is scored."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for stale in (SUMMARY_FILE, REPORT_MD, REPORT_HTML):
+        (folder / stale).unlink(missing_ok=True)
+    rows: list[dict[str, Any]] = []
+    with (folder / RESULTS_FILE).open("w", encoding="utf-8") as results:
+        for done, question in enumerate(questions, start=1):
+            row = _ask(newsqa, question, config["model"], config["k"])
+            results.write(json.dumps(row, ensure_ascii=False) + "\n")
+            results.flush()
+            rows.append(row)
+            if on_question is not None:
+                on_question(done, len(questions), row)
+    return rows
+
+
+def _ask(newsqa: Any, question: SuiteQuestion, model: str, k: int) -> dict[str, Any]:
+    """One question's row: its answer, and the retriever's ranking to depth 10 (or k) as of
+    the question's date, which the retrieval metrics are scored on."""
+    from dataclasses import asdict
+
+    from qa import Answer
+    from qa.errors import NewsQAError
+
+    text, as_of = question.question, question.as_of
+    try:
+        answer = newsqa.ask(text, k=k, model=model, as_of=as_of)
+        ranking = newsqa.search(text, k=max(k, RANK_DEPTH), as_of=as_of)
+    except NewsQAError as error:
+        failed = Answer(text, "", False, model, supported=False)
+        return result_row(question, failed.to_dict(), error=str(error))
+    return result_row(question, answer.to_dict(), ranking=[asdict(p) for p in ranking])
+
+
+def _write_summary_and_reports(
+    folder: Path, summary: dict[str, Any], rows: list[dict[str, Any]]
+) -> None:
+    text = json.dumps(summary, indent=2, ensure_ascii=False)
+    (folder / SUMMARY_FILE).write_text(text + "\n", encoding="utf-8")
+    title = f"newsqa evaluation: {Path(summary['suite']['path']).name}"
+    info = _report_info(summary)
+    (folder / REPORT_MD).write_text(
+        render_markdown(summary, rows, title=title, info=info), encoding="utf-8"
+    )
+    (folder / REPORT_HTML).write_text(
+        render_html(summary, rows, title=title, info=info), encoding="utf-8"
+    )
+
+
+def _report_info(summary: dict[str, Any]) -> dict[str, str]:
+    """The run facts a report reader needs to know what was measured."""
+    config, store, suite = summary["config"], summary["store"], summary["suite"]
+    return {
+        "suite": f"{suite['path']} ({suite['run']} of {suite['questions']} questions, "
+        f"sha256 {suite['hash'][:12]})",
+        "model": config["model"],
+        "k": str(config["k"]),
+        "embedding": f"{config['embedding_model']} ({config['embedding_backend']}), "
+        f"chunks of {config['chunk_tokens']} tokens",
+        "store": f"{store['path']} ({store['articles']} articles, {store['chunks']} chunks)",
+        "newsqa": summary["versions"].get("newsqa") or "not installed",
+        "run": f"{summary['started_at']} to {summary['finished_at']}",
+    }

@@ -1,0 +1,160 @@
+"""`newsqa eval SUITE` scores the pipeline on a suite; `newsqa eval compare A B` diffs two runs.
+
+`eval` is a group whose first argument names a subcommand only when it is one (`run`,
+`compare`); anything else is a suite, so `newsqa eval SUITE` means `newsqa eval run SUITE`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import click
+import typer
+from typer.core import TyperGroup
+
+from qa.cli.common import (
+    ChromaOption,
+    JsonOption,
+    KOption,
+    StoreOption,
+    print_json,
+    user_errors,
+)
+
+DEFAULT_COMMAND = "run"
+
+
+class _SuiteByDefault(TyperGroup):
+    """A group that runs `run` when its first argument is not a subcommand's name."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in ctx.help_option_names:
+            args = [DEFAULT_COMMAND, *args]
+        return super().parse_args(ctx, args)
+
+
+eval_app = typer.Typer(
+    cls=_SuiteByDefault,
+    no_args_is_help=True,
+    subcommand_metavar="SUITE [OPTIONS] | COMMAND [ARGS]...",
+    help="Score answers, retrieval, citations and abstention on a suite: "
+    "`newsqa eval SUITE`, `newsqa eval compare RUN_A RUN_B`.",
+)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(eval_app, name="eval")
+
+
+@eval_app.command(DEFAULT_COMMAND)
+@user_errors
+def run(
+    suite: Annotated[Path, typer.Argument(help="Suite: JSONL, one question a line.")],
+    store: StoreOption = None,
+    chroma_url: ChromaOption = None,
+    model: Annotated[str | None, typer.Option("-m", "--model", help="Answer model spec.")] = None,
+    k: KOption = None,
+    limit: Annotated[
+        int | None, typer.Option("--limit", min=1, help="Run only the first N questions.")
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Run folder (default: ./newsqa-eval/<YYYYMMDD-HHMMSS>-<suite name>).",
+            show_default=False,
+        ),
+    ] = None,
+    json_output: Annotated[
+        bool, typer.Option("--json", help="Print summary.json instead of the metrics table.")
+    ] = False,
+    fail_under: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--fail-under",
+            metavar="METRIC=VALUE",
+            help="Exit 1 when METRIC is below VALUE (0-1), e.g. accuracy=0.6 (repeatable).",
+        ),
+    ] = None,
+) -> None:
+    """Run a suite through the same pipeline as `ask` and write results, summary and reports."""
+    from eval import GateError, SuiteError, check_floors, load_suite, parse_floors, run_suite
+    from qa.cli.progress import eval_progress
+
+    try:
+        floors = parse_floors(fail_under or [])
+        parsed = load_suite(suite)
+    except GateError as error:
+        _fail(str(error))
+    except SuiteError as error:
+        _fail(*error.problems)
+    with eval_progress() as on_question:
+        summary = run_suite(
+            parsed,
+            store=store,
+            model=model,
+            k=k,
+            limit=limit,
+            out=out,
+            on_question=on_question,
+            **({"chroma_url": chroma_url} if chroma_url else {}),
+        )
+    if json_output:
+        print_json(summary)
+    else:
+        typer.echo(_metrics_table(summary))
+    _gate(check_floors(summary["metrics"], floors))
+
+
+@eval_app.command()
+@user_errors
+def compare(
+    run_a: Annotated[Path, typer.Argument(help="The base run folder.")],
+    run_b: Annotated[Path, typer.Argument(help="The new run folder.")],
+    json_output: JsonOption = False,
+) -> None:
+    """Metric deltas of two runs side by side, and the questions that flipped."""
+    from eval import RunError, compare_runs
+    from eval.report import render_comparison
+
+    try:
+        comparison = compare_runs(run_a, run_b)
+    except RunError as error:
+        _fail(str(error))
+    if json_output:
+        print_json(comparison.to_dict())
+    else:
+        typer.echo(render_comparison(comparison, str(run_a), str(run_b)), nl=False)
+
+
+def _metrics_table(summary: dict[str, Any]) -> str:
+    from eval import METRICS, format_metric
+
+    width = max(map(len, METRICS))
+    lines = [
+        f"{name:<{width}}  {format_metric(name, summary['metrics'][name])}" for name in METRICS
+    ]
+    folder = summary["out"]
+    lines.append(f"\nwrote {folder}: results.jsonl, summary.json, report.md, report.html")
+    return "\n".join(lines)
+
+
+def _gate(checks: list[Any]) -> None:
+    """One line per floor missed on stderr, exit 1 if any; floors with no value are noted."""
+    for check in checks:
+        if check.passed is None:
+            typer.echo(f"note: {check.metric} has no value in this run: not gated", err=True)
+        elif not check.passed:
+            typer.echo(
+                f"error: {check.metric} = {check.value:.3f} is below its floor {check.floor:g}",
+                err=True,
+            )
+    if any(check.passed is False for check in checks):
+        raise typer.Exit(1)
+
+
+def _fail(*lines: str) -> NoReturn:
+    for line in lines:
+        typer.echo(f"error: {line}", err=True)
+    raise typer.Exit(1)

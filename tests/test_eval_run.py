@@ -1,0 +1,238 @@
+"""`newsqa eval` end to end on real stores: run folders, summaries, gates, comparisons, errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from eval import METRICS, load_rows, run_suite, summarize
+from qa.cli import app
+from tests.conftest import DEMO, SEED_ARTICLE, SEED_QA, needs_shared, read_jsonl
+
+DEMO_SUITE = DEMO / "demo-qa.jsonl"
+RUN_FILES = ("results.jsonl", "summary.json", "report.md", "report.html")
+runner = CliRunner()
+
+
+def run(*args: object):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+def error_lines(result) -> list[str]:
+    return [line for line in result.stderr.splitlines() if line.strip()]
+
+
+@pytest.fixture(scope="module")
+def demo_run(demo_store, tmp_path_factory):
+    """The whole demo suite through the CLI once, with one floor it meets and one it cannot."""
+    out = tmp_path_factory.mktemp("runs") / "demo"
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("NEWSQA_HOME", str(tmp_path_factory.mktemp("newsqa-home")))
+        result = run(
+            "eval",
+            DEMO_SUITE,
+            "--store",
+            demo_store,
+            "--out",
+            out,
+            "--json",
+            "--fail-under",
+            "has_answer@10=0.1",
+            "--fail-under",
+            "token_f1=1",
+        )
+    return result, out
+
+
+def test_a_run_writes_four_files_whose_summary_is_recomputable(demo_run):
+    _, out = demo_run
+    assert all((out / name).is_file() for name in RUN_FILES)
+    summary = json.loads((out / "summary.json").read_text())
+    rows = load_rows(out)
+    assert [row["id"] for row in rows] == [q["id"] for q in read_jsonl(DEMO_SUITE)]
+    recomputed = summarize(rows)
+    assert summary["metrics"] == recomputed["metrics"]
+    assert summary["by_type"] == recomputed["by_type"]
+    assert list(summary["metrics"]) == list(METRICS)
+
+
+def test_json_prints_the_summary_and_a_missed_floor_exits_1_naming_it(demo_run):
+    result, out = demo_run
+    assert result.exit_code == 1
+    assert json.loads(result.stdout) == json.loads((out / "summary.json").read_text())
+    (line,) = error_lines(result)
+    assert line.startswith("error: token_f1 = ") and "below its floor 1" in line
+
+
+def test_summary_records_the_configuration_versions_store_and_suite(demo_run, demo_store):
+    _, out = demo_run
+    summary = json.loads((out / "summary.json").read_text())
+    config = summary["config"]
+    assert (config["model"], config["k"]) == ("extractive", 5)
+    for knob in ("embedding_model", "embedding_backend", "chunk_tokens", "candidates", "rrf_k"):
+        assert knob in config
+    assert "api_key" not in config
+    assert summary["store"]["path"] == str(demo_store) and summary["store"]["chunks"] > 0
+    assert set(summary["versions"]) >= {"python", "newsqa", "chromadb", "onnxruntime"}
+    assert summary["versions"]["newsqa"]
+    assert summary["suite"]["path"] == str(DEMO_SUITE) and len(summary["suite"]["hash"]) == 64
+    assert summary["started_at"] <= summary["finished_at"]
+
+
+def test_rows_hold_answers_passages_metrics_and_the_retrievers_top_ten(demo_run):
+    _, out = demo_run
+    as_of = {q["id"]: q["as_of"] for q in read_jsonl(DEMO_SUITE)}
+    for row in load_rows(out):
+        assert row["as_of"] == as_of[row["id"]] and row["error"] is None
+        shown = [p["chunk_id"] for p in row["answer"]["passages"]]
+        ranked = [p["chunk_id"] for p in row["ranking"]]
+        assert [p["rank"] for p in row["answer"]["passages"]] == list(range(1, 6))
+        assert 5 <= len(ranked) <= 10
+        assert ranked[:5] == shown, "retrieval metrics must rank what the answerer was shown"
+        assert set(row["timings_ms"]) >= {"retrieve", "answer", "total"}
+
+
+def test_reports_show_failures_first_with_gold_answer_and_passages(demo_run):
+    _, out = demo_run
+    markdown = (out / "report.md").read_text()
+    page = (out / "report.html").read_text()
+    summary = json.loads((out / "summary.json").read_text())
+    wrong = [row for row in load_rows(out) if not row["metrics"]["right"]]
+    failures = markdown.index(f"## Failures ({len(wrong)})")
+    assert failures < markdown.index("## Right answers")
+    assert f"<h2>Failures ({len(wrong)})</h2>" in page
+    for row in wrong:
+        assert failures < markdown.index(f"### {row['id']} (WRONG") < markdown.index("## Right")
+    assert f"| accuracy | {summary['metrics']['accuracy']:.3f} |" in markdown
+
+
+@needs_shared(SEED_ARTICLE, SEED_QA)
+def test_python_api_runs_the_seed_suite(seed_store, tmp_path):
+    summary = run_suite(SEED_QA, store=seed_store, out=tmp_path / "seed")
+    assert all((tmp_path / "seed" / name).is_file() for name in RUN_FILES)
+    assert summary["metrics"] == summarize(load_rows(tmp_path / "seed"))["metrics"]
+    assert summary["metrics"]["questions"] == len(read_jsonl(SEED_QA))
+    assert set(summary["by_type"]) == {q.get("type") or "untyped" for q in read_jsonl(SEED_QA)}
+
+
+def test_limit_runs_the_first_questions_and_run_is_the_explicit_spelling(demo_store, tmp_path):
+    result = run(
+        "eval",
+        "run",
+        DEMO_SUITE,
+        "--store",
+        demo_store,
+        "--limit",
+        2,
+        "--out",
+        tmp_path / "r",
+        "-k",
+        1,
+    )
+    assert result.exit_code == 0, result.output
+    assert [row["id"] for row in load_rows(tmp_path / "r")] == ["demo-1", "demo-2"]
+    summary = json.loads((tmp_path / "r" / "summary.json").read_text())
+    assert (summary["suite"]["run"], summary["suite"]["questions"], summary["suite"]["limit"]) == (
+        2,
+        len(read_jsonl(DEMO_SUITE)),
+        2,
+    )
+    assert summary["config"]["k"] == 1
+    assert "accuracy" in result.stdout and f"wrote {tmp_path / 'r'}" in result.stdout
+
+
+def test_compare_shows_deltas_and_flips_between_runs(demo_store, tmp_path):
+    """Asked as of 2000, nothing is retrievable, so every answerable question flips."""
+    questions = read_jsonl(DEMO_SUITE)[:2]
+    past = tmp_path / "asked-in-2000.jsonl"
+    past.write_text("".join(json.dumps({**q, "as_of": "2000-01-01"}) + "\n" for q in questions))
+    for suite, name in ((past, "past"), (DEMO_SUITE, "now")):
+        result = run("eval", suite, "--store", demo_store, "--limit", 2, "--out", tmp_path / name)
+        assert result.exit_code == 0, result.output
+    assert all(row["answer"]["abstained"] for row in load_rows(tmp_path / "past"))
+    right_now = [row["id"] for row in load_rows(tmp_path / "now") if row["metrics"]["right"]]
+    assert right_now, "the demo pipeline answers some of its first questions"
+
+    text = run("eval", "compare", tmp_path / "past", tmp_path / "now")
+    assert text.exit_code == 0, text.output
+    assert (
+        "| accuracy | 0.000 |" in text.stdout
+        and f"## Wrong → right ({len(right_now)})" in text.stdout
+    )
+    assert "## Right → wrong (0)" in text.stdout
+    for qid in right_now:
+        assert f"| {qid} |" in text.stdout
+
+    reverse = json.loads(
+        run("eval", "compare", tmp_path / "now", tmp_path / "past", "--json").stdout
+    )
+    assert [flip["id"] for flip in reverse["right_to_wrong"]] == right_now
+    accuracy = next(m for m in reverse["metrics"] if m["name"] == "accuracy")
+    assert (accuracy["new"], accuracy["verdict"]) == (0.0, "worse")
+
+
+@pytest.mark.parametrize(
+    ("floor", "message"),
+    [
+        ("accuracy=1.01", "floor for 'accuracy' must be a number from 0 to 1"),
+        ("acc=0.5", "unknown metric 'acc'"),
+        ("latency_total_p50_ms=0.5", "cannot take a floor"),
+    ],
+)
+def test_bad_floors_fail_before_running_listing_valid_metrics(demo_store, tmp_path, floor, message):
+    result = run(
+        "eval", DEMO_SUITE, "--store", demo_store, "--out", tmp_path / "r", "--fail-under", floor
+    )
+    assert result.exit_code == 1
+    (line,) = error_lines(result)
+    assert message in line and "Metrics that take a floor: has_answer@1" in line
+    assert not (tmp_path / "r").exists()
+
+
+def test_malformed_suite_lists_every_bad_line(demo_store, tmp_path):
+    suite = tmp_path / "bad.jsonl"
+    good = json.dumps(read_jsonl(DEMO_SUITE)[0])
+    suite.write_text('{"id": "x", "question": "Q?"}\n' + good + "\nnot json\n")
+    result = run("eval", suite, "--store", demo_store, "--out", tmp_path / "r")
+    assert result.exit_code == 1
+    lines = error_lines(result)
+    assert lines == [
+        f"error: {suite}:1: missing field 'answers'",
+        f"error: {suite}:1: missing field 'expect_abstain'",
+        f"error: {suite}:3: bad JSON: Expecting value at column 1",
+    ]
+    assert not (tmp_path / "r").exists() and "Traceback" not in result.output
+
+
+def test_a_missing_store_fails_before_writing_saying_how_to_ingest(tmp_path):
+    result = run("eval", DEMO_SUITE, "--store", tmp_path / "missing", "--out", tmp_path / "r")
+    assert result.exit_code == 1
+    (line,) = error_lines(result)
+    assert line.startswith("error: no newsqa store at") and "newsqa ingest" in line
+    assert not (tmp_path / "r").exists()
+
+
+def test_an_unknown_model_fails_before_writing(demo_store, tmp_path):
+    result = run(
+        "eval", DEMO_SUITE, "--store", demo_store, "-m", "no-such-model", "--out", tmp_path / "r"
+    )
+    assert result.exit_code == 1
+    (line,) = error_lines(result)
+    assert "unknown model" in line
+    assert not (tmp_path / "r").exists()
+
+
+def test_compare_is_a_subcommand_not_a_suite_named_compare(tmp_path):
+    result = run("eval", "compare", tmp_path / "a", tmp_path / "b")
+    assert result.exit_code == 1
+    (line,) = error_lines(result)
+    assert f"{tmp_path / 'a' / 'results.jsonl'}: cannot read run results" in line
+
+
+def test_readme_defines_every_metric_as_the_registry_does():
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    for metric in METRICS.values():
+        assert f"| `{metric.name}` | {metric.definition} |" in readme, metric.name
