@@ -6,7 +6,7 @@ The CLI, the HTTP server and the eval runner are thin layers over this class.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -15,7 +15,6 @@ from index_store.errors import StoreNotFound
 from index_store.manifest import ArticleRecord
 from index_store.store import Store, StoreStats
 from index_store.types import IngestSummary
-from qa.citations import ABSTAIN_PHRASE, is_abstention, verify
 from qa.errors import BadQuestion
 from qa.filters import Filters, parse_day
 from qa.models.base import ModelContext
@@ -89,14 +88,36 @@ class NewsQA:
         source: str | Iterable[str] | None = None,
     ) -> Answer:
         """A cited answer, or an abstention when the passages do not answer the question."""
+        *_, answer = self.ask_stream(
+            question, k=k, model=model, since=since, until=until, as_of=as_of, source=source
+        )
+        return answer
+
+    def ask_stream(
+        self,
+        question: str,
+        *,
+        k: int | None = None,
+        model: str | None = None,
+        since: str | date | None = None,
+        until: str | date | None = None,
+        as_of: str | date | None = None,
+        source: str | Iterable[str] | None = None,
+    ) -> Iterator[str | Answer]:
+        """The answer's text in pieces as the model writes them (citations already renumbered),
+        then the verified `Answer`, whose text may differ (fallback, abstention, tidying)."""
         started = time.perf_counter()
         passages, timings = self._retrieve(question, k, _filters(since, until, as_of, source))
         spec = model or self.settings.model
         answering = time.perf_counter()
-        answer = self._answer(question, passages, spec)
-        timings["answer"] = _ms_since(answering)
-        timings["total"] = _ms_since(started)
-        return _with_timings(answer, timings)
+        for event in self._answer_events(question, passages, spec):
+            if isinstance(event, Answer):
+                timings["answer"] = _ms_since(answering)
+                timings["total"] = _ms_since(started)
+                yield _with_timings(event, timings)
+            else:
+                timings.setdefault("first_text", _ms_since(answering))
+                yield event
 
     def sources(self) -> list[ArticleRecord]:
         """Every stored article, newest first."""
@@ -126,25 +147,13 @@ class NewsQA:
         timings["retrieve"] = _ms_since(started)
         return passages, timings
 
-    def _answer(self, question: str, passages: list[Passage], spec: str) -> Answer:
-        from qa.models.registry import resolve
+    def _answer_events(
+        self, question: str, passages: list[Passage], spec: str
+    ) -> Iterator[str | Answer]:
+        from qa.answering import answer_events
 
-        if not passages:
-            return Answer(question, ABSTAIN_PHRASE, True, spec, notes=("no passage matched",))
-        model = resolve(spec, ModelContext(self.settings, self._reader()))
-        raw = model.generate(question, passages)
-        verified = verify(raw, passages)
-        abstained = is_abstention(raw)
-        return Answer(
-            question=question,
-            answer=ABSTAIN_PHRASE if abstained else verified.text,
-            abstained=abstained,
-            model=spec,
-            citations=() if abstained else verified.citations,
-            passages=tuple(passages),
-            supported=abstained or bool(verified.citations),
-            dropped_citations=verified.dropped,
-        )
+        store = self._reader() if passages else None
+        return answer_events(question, passages, spec, ModelContext(self.settings, store))
 
     def _reader(self) -> Store:
         if self._store is None:

@@ -21,3 +21,7 @@ class ModelUnavailable(NewsQAError):
 
 class BadQuestion(NewsQAError):
     """The question or its options cannot be used (empty, bad date...)."""
+
+
+class ContextTooLong(ModelUnavailable):
+    """The prompt does not fit the model's context window, even trimmed to one passage."""

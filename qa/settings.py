@@ -54,6 +54,15 @@ class Settings(BaseSettings):
     fallback_to_extractive: bool = Field(
         True, description="answer extractively when an LLM answer cites nothing valid"
     )
+    max_answer_tokens: int = Field(
+        256, ge=16, description="one to three cited sentences need ~100; bounds a rambling model"
+    )
+    context_window: int | None = Field(
+        None,
+        ge=256,
+        description="tokens the model reads; unset: known hosted windows, else 4096",
+    )
+    temperature: float = Field(0.0, ge=0, le=2, description="0: same passages, same answer")
 
     k: int = Field(5, ge=1, le=50, description="passages shown to the answerer")
     candidates: int = Field(50, ge=1, description="hits fetched per retriever before fusion")

@@ -8,7 +8,14 @@ from __future__ import annotations
 
 import typer
 
-from qa.cli import ask_commands, demo_command, eval_command, serve_command, store_commands
+from qa.cli import (
+    ask_commands,
+    demo_command,
+    eval_command,
+    model_commands,
+    serve_command,
+    store_commands,
+)
 
 app = typer.Typer(
     name="newsqa",
@@ -20,6 +27,7 @@ app = typer.Typer(
 store_commands.register(app)
 ask_commands.register(app)
 demo_command.register(app)
+model_commands.register(app)
 eval_command.register(app)
 serve_command.register(app)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated
 
 import typer
@@ -30,7 +31,25 @@ def register(app: typer.Typer) -> None:
 def ask(
     question: Annotated[str, typer.Argument(help="Your question, in quotes.")],
     k: KOption = None,
-    model: Annotated[str | None, typer.Option("-m", "--model", help="Answer model spec.")] = None,
+    model: Annotated[
+        str | None, typer.Option("-m", "--model", help="Answer model spec (see `newsqa models`).")
+    ] = None,
+    base_url: Annotated[
+        str | None,
+        typer.Option("--base-url", help="Server of an openai-compatible (or ollama) model."),
+    ] = None,
+    api_key: Annotated[
+        str | None,
+        typer.Option("--api-key", help="Key for this call [default: keys file, then env var]."),
+    ] = None,
+    stream: Annotated[
+        bool | None,
+        typer.Option(
+            "--stream/--no-stream",
+            help="Show the answer as it is written [default: when printing to a terminal].",
+            show_default=False,
+        ),
+    ] = None,
     store: StoreOption = None,
     chroma_url: ChromaOption = None,
     since: SinceOption = None,
@@ -40,16 +59,23 @@ def ask(
     json_output: JsonOption = False,
 ) -> None:
     """Answer a question from the stored articles, citing passages as [1], [2]..."""
-    newsqa = open_newsqa(store, chroma_url=chroma_url)
-    answer = newsqa.ask(
-        question, k=k, model=model, since=since, until=until, as_of=as_of, source=source
-    )
+    newsqa = open_newsqa(store, chroma_url=chroma_url, base_url=base_url, api_key=api_key)
+    options = {"k": k, "model": model, "since": since, "until": until, "as_of": as_of}
     if json_output:
-        print_json(answer.to_dict())
+        print_json(newsqa.ask(question, source=source, **options).to_dict())
         return
-    from qa.cli.render import render_answer
+    from qa.cli.render import render_after_stream, render_answer
 
-    typer.echo(render_answer(answer))
+    if not (sys.stdout.isatty() if stream is None else stream):
+        typer.echo(render_answer(newsqa.ask(question, source=source, **options)))
+        return
+    shown = []
+    for event in newsqa.ask_stream(question, source=source, **options):
+        if isinstance(event, str):
+            typer.echo(event, nl=False)
+            shown.append(event)
+        else:
+            typer.echo(render_after_stream(event, "".join(shown)))
 
 
 @user_errors

@@ -15,15 +15,34 @@ def source_line(title: str, source: str, published: str | None, url: str) -> str
 
 
 def render_answer(answer: Answer) -> str:
-    lines = [textwrap.fill(answer.answer, width=100)]
+    return "\n".join([textwrap.fill(answer.answer, width=100), *_sources_and_notes(answer)])
+
+
+def render_after_stream(answer: Answer, shown: str) -> str:
+    """What follows a streamed answer: its sources and notes, and the verified answer itself
+    when it differs from what was shown (an extractive fallback, an abstention)."""
+    if _plain(shown) == _plain(answer.answer):
+        return "\n".join(["", *_sources_and_notes(answer)])
+    replaced = ["", "", "Verified answer:", textwrap.fill(answer.answer, width=100)]
+    return "\n".join(replaced + _sources_and_notes(answer))
+
+
+def _plain(text: str) -> str:
+    from qa.citations import tidy
+
+    return " ".join(tidy(text).split())
+
+
+def _sources_and_notes(answer: Answer) -> list[str]:
+    lines: list[str] = []
     if answer.citations:
         lines += ["", "Sources:"]
         lines += [f"[{c.n}] {_citation_line(c)}" for c in answer.citations]
     if answer.dropped_citations:
         dropped = ", ".join(answer.dropped_citations)
-        lines += ["", f"note: removed citations to passages that were not retrieved: {dropped}"]
+        lines += ["", f"note: removed citations to passages the model was not given: {dropped}"]
     lines += [f"note: {note}" for note in answer.notes]
-    return "\n".join(lines)
+    return lines
 
 
 def _citation_line(citation: Citation) -> str:

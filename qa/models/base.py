@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from qa.types import Passage
 
@@ -29,8 +29,21 @@ class AnswerModel(Protocol):
     def generate(self, question: str, passages: list[Passage]) -> str: ...
 
 
+@runtime_checkable
 class StreamingModel(AnswerModel, Protocol):
+    """Also yields the answer in pieces as it is written, for terminals and streaming APIs."""
+
     def stream(self, question: str, passages: list[Passage]) -> Iterator[str]: ...
+
+
+@runtime_checkable
+class WindowedModel(AnswerModel, Protocol):
+    """Reads a limited number of tokens: passages are trimmed to fit before it is called."""
+
+    context_window: int
+    max_answer_tokens: int
+
+    def count_tokens(self, text: str) -> int: ...
 
 
 @dataclass(frozen=True)

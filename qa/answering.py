@@ -1,0 +1,149 @@
+"""From retrieved passages to a verified `Answer`, the same way for every model.
+
+Fit the prompt to the model's window (dropping the lowest-ranked passages, and saying so),
+generate (streaming when the model can), renumber and map the citations, check each cited claim
+against its passages, detect the abstention phrase, and fall back to the extractive answer when
+an LLM's answer rests on no passage. Text pieces are yielded as they come, then the `Answer`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from qa.citations import ABSTAIN_PHRASE, StreamingVerifier, abstains, verify
+from qa.errors import ContextTooLong
+from qa.models.base import AnswerModel, ModelContext, StreamingModel, WindowedModel
+from qa.models.registry import resolve, split_spec
+from qa.prompting import fit_passages
+from qa.support import check_support
+from qa.types import Answer, Passage
+
+EXTRACTIVE = "extractive"
+SHRINK = 0.6
+"""When a server says the prompt is too long after all, try again in 60% of the window."""
+ATTEMPTS = 3
+
+
+def answer_events(
+    question: str, passages: list[Passage], spec: str, context: ModelContext
+) -> Iterator[str | Answer]:
+    """Verified text pieces as the model writes them, then the final `Answer`."""
+    model = resolve(spec, context)
+    if not passages:
+        yield Answer(question, ABSTAIN_PHRASE, True, spec, notes=("no passage matched",))
+        return
+    window = model.context_window if isinstance(model, WindowedModel) else None
+    notes: list[str] = []
+    for attempt in range(ATTEMPTS):
+        given, note = _fit(model, question, passages, window)
+        written: list[str] = []
+        try:
+            yield from StreamingVerifier(len(given)).run(_pieces(model, question, given, written))
+            break
+        except ContextTooLong:
+            if written or window is None or attempt == ATTEMPTS - 1:
+                raise
+            window = int(window * SHRINK)
+            notes.append(f"the model refused the prompt as too long; retried in {window} tokens")
+    if note:
+        notes.append(note)
+    yield finish(question, "".join(written), given, passages, spec, context, notes)
+
+
+def finish(
+    question: str,
+    raw: str,
+    given: list[Passage],
+    passages: list[Passage],
+    spec: str,
+    context: ModelContext,
+    notes: list[str],
+) -> Answer:
+    """The `Answer` for the model's whole text: `given` are the passages it saw, numbered from 1;
+    `passages` all that were retrieved (the extractive fallback may use any of them)."""
+    verified = verify(raw, given)
+    base = Answer(
+        question=question,
+        answer=ABSTAIN_PHRASE,
+        abstained=True,
+        model=spec,
+        passages=tuple(passages),
+        dropped_citations=verified.dropped,
+        notes=tuple(notes),
+    )
+    if abstains(raw, verified):
+        return base
+    embedder = context.store.embedder if context.store is not None else None
+    checks = check_support(verified.text, verified.citations, embedder)
+    unsupported = [c for c in checks if not c.supported]
+    notes += [f"[{']['.join(map(str, c.cited))}] does not support: “{c.text}”" for c in unsupported]
+    if len(unsupported) == len(checks) and _falls_back(spec, context):
+        why = "cited no passage it was given" if not checks else "rests on no cited passage"
+        notes.append(f"the {spec} answer {why}; answered extractively instead")
+        return _extractive(question, passages, spec, context, base, notes)
+    from dataclasses import replace
+
+    return replace(
+        base,
+        answer=verified.text,
+        abstained=False,
+        citations=verified.citations,
+        supported=bool(checks) and not unsupported,
+        notes=tuple(notes),
+    )
+
+
+def _fit(
+    model: AnswerModel, question: str, passages: list[Passage], window: int | None
+) -> tuple[list[Passage], str | None]:
+    if window is None or not isinstance(model, WindowedModel):
+        return passages, None
+    fitted = fit_passages(
+        question,
+        passages,
+        window=window,
+        reserve=model.max_answer_tokens,
+        count_tokens=model.count_tokens,
+    )
+    return fitted.passages, fitted.note
+
+
+def _pieces(
+    model: AnswerModel, question: str, given: list[Passage], written: list[str]
+) -> Iterator[str]:
+    """The model's raw text, streamed when it can, collected into `written` as it passes."""
+    if isinstance(model, StreamingModel):
+        pieces = model.stream(question, given)
+    else:
+        pieces = [model.generate(question, given)]
+    for piece in pieces:
+        written.append(piece)
+        yield piece
+
+
+def _falls_back(spec: str, context: ModelContext) -> bool:
+    return context.settings.fallback_to_extractive and split_spec(spec)[0] != EXTRACTIVE
+
+
+def _extractive(
+    question: str,
+    passages: list[Passage],
+    spec: str,
+    context: ModelContext,
+    base: Answer,
+    notes: list[str],
+) -> Answer:
+    from dataclasses import replace
+
+    raw = resolve(EXTRACTIVE, context).generate(question, passages)
+    verified = verify(raw, passages)
+    if abstains(raw, verified):
+        return replace(base, notes=tuple(notes))
+    return replace(
+        base,
+        answer=verified.text,
+        abstained=False,
+        citations=verified.citations,
+        supported=bool(verified.citations),
+        notes=tuple(notes),
+    )
