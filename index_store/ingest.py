@@ -3,6 +3,10 @@
 Each batch is written crash-safely: vectors first (their ids journaled), then one ledger
 transaction that makes the batch's articles visible, then old chunks of updated articles go.
 A killed ingest leaves every article either fully indexed or absent.
+
+Three stages overlap, because embedding is nearly all the cost: a thread reads and cleans the
+next articles, this thread chunks them into the next batch, and a second thread embeds the
+batch before it (the model runs outside the GIL). Batches are still written in order, here.
 """
 
 from __future__ import annotations
@@ -74,7 +78,7 @@ def ingest(
                 outcome = writer.take(item)
             if on_article:
                 on_article(outcome, item.origin)
-        writer.flush()
+        writer.drain()
         if summary.added or summary.updated:
             store.keyword_index()
     return summary
@@ -131,13 +135,38 @@ def _prefetch(items: Iterator, depth: int = 64) -> Iterator:
         raise failure[0]
 
 
+class _InThread:
+    """A call running in a daemon thread, so that Ctrl-C never waits for a batch to embed."""
+
+    def __init__(self, function: Callable, *args: object) -> None:
+        self._outcome: list = []
+        self._thread = threading.Thread(target=self._run, args=(function, args), daemon=True)
+        self._thread.start()
+
+    def _run(self, function: Callable, args: tuple) -> None:
+        try:
+            self._outcome.append(function(*args))
+        except BaseException as error:  # re-raised by result(), in the caller's thread
+            self._outcome.append(error)
+
+    def result(self):
+        self._thread.join()
+        if isinstance(self._outcome[0], BaseException):
+            raise self._outcome[0]
+        return self._outcome[0]
+
+
 class _BatchWriter:
-    """Decides what each article needs and writes them in batches of about BATCH_CHUNKS chunks."""
+    """Decides what each article needs and writes them in batches of about BATCH_CHUNKS chunks.
+
+    `flush` starts embedding the current batch and writes the batch embedded before it, so at
+    most one batch is in flight; duplicate and twin checks look at it as well as the store."""
 
     def __init__(self, store: Store, summary: IngestSummary) -> None:
         self.store = store
         self.summary = summary
         self.batch = _Batch()
+        self._in_flight: tuple[_Batch, _InThread | None] | None = None
         from index_store.embedding import token_starts
 
         self._token_starts = token_starts(store.config.embedding_model)
@@ -145,20 +174,24 @@ class _BatchWriter:
     def take(self, article: Article) -> str:
         key = article_id(article)
         text_hash = content_hash(article.text)
-        if self.batch.ids.get(key) == text_hash:
+        pending = self._pending(lambda batch: batch.ids.get(key))
+        if pending == text_hash:
             self.summary.duplicates += 1
             return "duplicate"
-        if key in self.batch.ids:
-            self.flush()
+        if pending is not None:
+            self.drain()
         known = self.store.manifest.article(key)
         if known and known.content_hash == text_hash:
             self.summary.unchanged += 1
             return "unchanged"
         if known is None:
-            twin = self.batch.hashes.get(text_hash) or self._stored_twin(text_hash)
+            twin = self._pending(lambda batch: batch.hashes.get(text_hash))
+            twin = twin or self._stored_twin(text_hash)
             if twin:
                 return self._duplicate(twin, article)
         record = _record(key, text_hash, article)
+        if known:
+            record = replace(record, also_in=known.also_in)
         drafts = chunk_text(
             article.text,
             self._token_starts,
@@ -174,6 +207,13 @@ class _BatchWriter:
             self.flush()
         return outcome
 
+    def _pending(self, lookup: Callable[[_Batch], str | None]) -> str | None:
+        """What the current or the in-flight batch holds under a key (not yet in the store)."""
+        found = lookup(self.batch)
+        if found is None and self._in_flight is not None:
+            found = lookup(self._in_flight[0])
+        return found
+
     def _stored_twin(self, text_hash: str) -> str | None:
         twin = self.store.manifest.article_with_hash(text_hash)
         return twin.id if twin else None
@@ -184,23 +224,37 @@ class _BatchWriter:
         return "duplicate"
 
     def flush(self) -> None:
+        """Start embedding the current batch, then write the one embedded before it."""
         batch, self.batch = self.batch, _Batch()
-        if batch.planned:
-            self._write(batch.planned)
+        texts = [draft.text for item in batch.planned for draft in item.drafts]
+        embedding = _InThread(self.store.embedder.encode, texts) if texts else None
+        self._write_in_flight()
+        self._in_flight = (batch, embedding)
+
+    def drain(self) -> None:
+        """Write everything taken so far."""
+        self.flush()
+        self._write_in_flight()
+
+    def _write_in_flight(self) -> None:
+        if self._in_flight is None:
+            return
+        batch, embedding = self._in_flight
+        self._in_flight = None
+        if batch.planned and embedding is not None:
+            self._write(batch.planned, embedding.result())
         for twin, source, url in batch.aliases:
             self.store.manifest.add_alias(twin, source, url)
 
-    def _write(self, planned: list[_Planned]) -> None:
-        records, chunks, metadatas, texts = [], [], [], []
+    def _write(self, planned: list[_Planned], vectors) -> None:
+        records, chunks, metadatas = [], [], []
         for item in planned:
             records.append(replace(item.record, chunk_count=len(item.drafts)))
             for draft in item.drafts:
                 chunks.append(_chunk_record(item.record, draft))
                 metadatas.append(_chunk_metadata(item.record, draft))
-                texts.append(draft.text)
         replaced = [old for item in planned for old in item.replaced]
         ids = [c.chunk_id for c in chunks]
-        vectors = self.store.embedder.encode(texts)
         self.store.manifest.add_to_journal(ids)
         self.store.vectors.add(ids, vectors, metadatas)
         self.store.manifest.commit_articles(records, chunks, replaced)

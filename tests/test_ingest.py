@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -121,3 +122,23 @@ def test_removing_an_article_removes_its_chunks_everywhere(tmp_path):
     articles, _ = ledger_and_vectors_agree(tmp_path / "store")
     assert articles == 1
     assert all("tunnel" not in p.text for p in nq.search("harbour tunnel vehicles", k=5))
+
+
+def test_copies_and_edits_are_recognised_while_the_batch_before_is_still_embedding(
+    tmp_path, monkeypatch
+):
+    monkeypatch.setattr("index_store.ingest.BATCH_CHUNKS", 1)
+    first = "The harbour tunnel opened on Wednesday. It carries 40,000 vehicles a day."
+    records = [
+        {"id": "t1", "url": "https://tribune.example/tunnel", "title": "Tunnel", "text": first},
+        {"url": "https://wire.example/tunnel-copy", "title": "Tunnel", "text": first},
+        {"id": "t1", "title": "Tunnel", "text": first.replace("40,000", "52,000")},
+    ]
+    corpus = write(tmp_path, "wire.jsonl", "\n".join(json.dumps(r) for r in records))
+    nq = NewsQA(store=tmp_path / "store")
+    summary = nq.ingest([corpus])
+    assert (summary.added, summary.duplicates, summary.updated) == (1, 1, 1)
+    assert ledger_and_vectors_agree(tmp_path / "store") == (1, 1)
+    (record,) = nq.sources()
+    assert "52,000" in record.text
+    assert [url for _, url in record.also_in] == ["https://wire.example/tunnel-copy"]
