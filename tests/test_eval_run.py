@@ -236,3 +236,12 @@ def test_readme_defines_every_metric_as_the_registry_does():
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
     for metric in METRICS.values():
         assert f"| `{metric.name}` | {metric.definition} |" in readme, metric.name
+
+
+def test_an_out_that_is_a_file_is_refused(demo_store, tmp_path):
+    (tmp_path / "taken").write_text("not a run folder")
+    result = run("eval", DEMO_SUITE, "--store", demo_store, "--out", tmp_path / "taken")
+    assert result.exit_code == 1
+    (line,) = error_lines(result)
+    assert "is a file: give a folder for the run" in line
+    assert (tmp_path / "taken").read_text() == "not a run folder"

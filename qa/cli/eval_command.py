@@ -89,6 +89,8 @@ def run(
         _fail(str(error))
     except SuiteError as error:
         _fail(*error.problems)
+    if out is not None and out.exists() and not out.is_dir():
+        _fail(f"--out {out} is a file: give a folder for the run")
     with eval_progress() as on_question:
         summary = run_suite(
             parsed,
