@@ -84,6 +84,13 @@ class VectorIndex:
     def count(self) -> int:
         return self._collection.count()
 
+    def ids(self) -> set[str]:
+        """Every chunk id the collection holds, for checks that it agrees with the ledger."""
+        held: list[str] = []
+        while batch := self._collection.get(include=[], limit=MAX_BATCH, offset=len(held))["ids"]:
+            held += batch
+        return set(held)
+
     def add(self, ids: Sequence[str], vectors: np.ndarray, metadatas: Sequence[dict]) -> None:
         for first in range(0, len(ids), MAX_BATCH):
             last = first + MAX_BATCH

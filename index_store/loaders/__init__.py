@@ -93,11 +93,7 @@ def _iter_file(
         yield data if isinstance(data, SourceError) else html.article_from_html(data, origin)
     elif suffix in FEED_SUFFIXES:
         # A feed file holds many articles, so no single-article size cap applies to it.
-        data = _read(path)
-        if isinstance(data, SourceError):
-            yield data
-        else:
-            yield from feeds.iter_feed(data, origin)
+        yield from feeds.iter_feed_file(path)
     else:
         shown = suffix or "no extension"
         supported = " ".join(SUPPORTED_SUFFIXES)

@@ -1,16 +1,23 @@
-"""Articles from RSS and Atom feeds: one article per entry."""
+"""Articles from RSS and Atom feeds: one article per entry, streamed from well-formed feeds."""
 
 from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from html.parser import HTMLParser
+from pathlib import Path
+from typing import BinaryIO
 
 from index_store.dates import parse_published
 from index_store.loaders.records import split_authors
 from index_store.types import Article, SourceError
 
+NOT_A_FEED = "not an RSS or Atom feed"
+# feedparser's forgiving parser (for feeds that are not well-formed XML) holds the whole feed in
+# memory, several times its size; well-formed feeds stream whatever their size.
+WHOLE_FEED_MAX_BYTES = 20_000_000
+_TOO_BIG = f"a broken feed over {WHOLE_FEED_MAX_BYTES:,} bytes is not read whole"
 _LOOKS_LIKE_MARKUP = re.compile(r"<[A-Za-z!/]")
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 _EMAIL = re.compile(r"[^\s@()]+@[^\s@()]+")
@@ -26,19 +33,75 @@ def iter_feed(data: bytes, origin: str, *, base_url: str = "") -> Iterator[Artic
 
     `base_url` is where a fetched feed came from, so relative entry links resolve against it.
     """
+    yield from _iter_feed(lambda: io.BytesIO(data), len(data), origin, base_url)
+
+
+def iter_feed_file(path: Path) -> Iterator[Article | SourceError]:
+    """The entries of a feed file, read one at a time: memory stays flat however long it is."""
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        yield SourceError(str(path), f"cannot read file: {exc.strerror or exc}")
+        return
+    yield from _iter_feed(lambda: path.open("rb"), size, str(path), "")
+
+
+def _iter_feed(
+    open_stream: Callable[[], BinaryIO], size: int, origin: str, base_url: str
+) -> Iterator[Article | SourceError]:
+    """Stream well-formed feeds entry by entry; hand broken XML to feedparser's forgiving parser,
+    which needs the whole feed in memory, so only up to WHOLE_FEED_MAX_BYTES."""
+    from index_store.loaders.feed_stream import NotAFeed, NotWellFormed, one_entry_feeds
+
+    read = 0
+    try:
+        with open_stream() as stream:
+            for read, piece in enumerate(one_entry_feeds(stream), start=1):
+                yield _only_entry(_parse(piece, base_url), f"{origin}#entry{read}")
+    except NotAFeed:
+        yield SourceError(origin, NOT_A_FEED)
+        return
+    except NotWellFormed as broken:
+        if "Excessive depth" in str(broken):
+            yield SourceError(origin, "XML nested too deeply to be a feed")
+            return
+        if size > WHOLE_FEED_MAX_BYTES:
+            yield SourceError(origin, f"XML breaks off after entry {read} ({broken}); {_TOO_BIG}")
+            return
+        with open_stream() as stream:
+            yield from _whole_feed(stream.read(), origin, base_url, skip=broken.entries)
+        return
+    if not read:
+        yield SourceError(origin, "the feed has no entries")
+
+
+def _parse(document: bytes, base_url: str):
     import feedparser
 
     # A file object, never raw bytes: feedparser tries to open() a bytes argument as a path.
     headers = {"content-location": base_url} if base_url else {}
-    parsed = feedparser.parse(io.BytesIO(data), response_headers=headers)
-    if not parsed.version:
-        yield SourceError(origin, "not an RSS or Atom feed")
+    return feedparser.parse(io.BytesIO(document), response_headers=headers)
+
+
+def _only_entry(parsed, origin: str) -> Article | SourceError:
+    if not parsed.get("entries"):
+        return SourceError(origin, "unreadable entry")
+    return _article_from_entry(parsed.entries[0], origin, parsed.feed.get("title", ""))
+
+
+def _whole_feed(
+    data: bytes, origin: str, base_url: str, *, skip: int
+) -> Iterator[Article | SourceError]:
+    """Entries after the first `skip` (already read while streaming) of a feed parsed whole."""
+    parsed = _parse(data, base_url)
+    if not parsed.get("version"):
+        yield SourceError(origin, NOT_A_FEED)
         return
     if not parsed.entries:
         yield SourceError(origin, "the feed has no entries")
         return
     source = parsed.feed.get("title", "")
-    for number, entry in enumerate(parsed.entries, start=1):
+    for number, entry in enumerate(parsed.entries[skip:], start=skip + 1):
         yield _article_from_entry(entry, f"{origin}#entry{number}", source)
 
 

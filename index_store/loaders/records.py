@@ -21,6 +21,13 @@ LIST_KEYS = ("articles", "items", "data")
 
 _AUTHOR_SEPARATORS = re.compile(r"\s*(?:;|,|\band\b|&)\s*")
 _BYLINE_PREFIX = re.compile(r"^by\s+", re.IGNORECASE)
+# Parsing JSON needs several times the file's size in memory; bigger exports should be JSON Lines.
+MAX_JSON_BYTES = 50_000_000
+_TOO_BIG_FOR_JSON = (
+    f"over the {MAX_JSON_BYTES:,}-byte limit for .json files, which are read whole: "
+    "write one record per line and name it .jsonl to stream it"
+)
+_TOO_DEEP = "JSON nested too deeply to be an article record"
 # JSON escapes can spend up to 12 bytes on one character (a \uXXXX surrogate pair), plus room
 # for the other fields: a longer line cannot hold an article we would accept.
 _BYTES_PER_CHAR = 12
@@ -28,9 +35,15 @@ _LINE_SLACK = 1_000_000
 
 
 def iter_json_file(path: Path) -> Iterator[Article | SourceError]:
-    """Yield the records of a `.json` file: a list, a wrapper object holding one, or one record."""
+    """Yield the records of a `.json` file: a list, a wrapper object holding one, or one record.
+
+    JSON is parsed whole, so files over MAX_JSON_BYTES are refused: JSON Lines streams instead.
+    """
     origin = str(path)
     try:
+        if (size := path.stat().st_size) > MAX_JSON_BYTES:
+            yield SourceError(origin, f"file is {size:,} bytes, {_TOO_BIG_FOR_JSON}")
+            return
         data = json.loads(path.read_bytes())
     except OSError as exc:
         yield SourceError(origin, f"cannot read file: {exc.strerror or exc}")
@@ -41,6 +54,9 @@ def iter_json_file(path: Path) -> Iterator[Article | SourceError]:
     except json.JSONDecodeError as exc:
         hint = " (one record per line? name the file .jsonl)" if exc.msg == "Extra data" else ""
         yield SourceError(origin, f"invalid JSON at line {exc.lineno}: {_json_problem(exc)}{hint}")
+        return
+    except RecursionError:
+        yield SourceError(origin, _TOO_DEEP)
         return
     records = _record_list(data)
     if records is None:
@@ -65,16 +81,19 @@ def iter_jsonl_file(path: Path, *, max_article_chars: int) -> Iterator[Article |
 def _iter_lines(
     lines: BinaryIO, origin: str, max_line_bytes: int
 ) -> Iterator[Article | SourceError]:
-    number = 0
+    number = found = 0
     while raw := lines.readline(max_line_bytes + 1):
         number += 1
         where = f"{origin}:{number}"
         if len(raw) > max_line_bytes and not raw.endswith(b"\n"):
             _skip_rest_of_line(lines, max_line_bytes)
+            found += 1
             yield SourceError(where, f"line is longer than {max_line_bytes:,} bytes, skipped")
-            continue
-        if raw.strip():
+        elif raw.strip():
+            found += 1
             yield _record_from_line(raw, where)
+    if not found:
+        yield SourceError(origin, "no records in the JSON Lines file")
 
 
 def _skip_rest_of_line(lines: BinaryIO, chunk_bytes: int) -> None:
@@ -90,6 +109,8 @@ def _record_from_line(raw: bytes, where: str) -> Article | SourceError:
         return SourceError(where, "not valid UTF-8 (save the file as UTF-8)")
     except json.JSONDecodeError as exc:
         return SourceError(where, f"invalid JSON at column {exc.colno}: {_json_problem(exc)}")
+    except RecursionError:
+        return SourceError(where, _TOO_DEEP)
     return article_from_record(record, where)
 
 
