@@ -120,19 +120,34 @@ def test_ask_abstains_when_no_article_in_range_answers(client: TestClient):
     assert body["citations"] == []
 
 
-def test_stream_sends_the_answer_as_a_server_sent_event(client: TestClient):
-    with client.stream("GET", "/api/ask/stream", params={"question": QUESTION}) as response:
+def read_events(client: TestClient, params: dict) -> list[tuple[str, dict]]:
+    with client.stream("GET", "/api/ask/stream", params=params) as response:
         assert response.status_code == 200
         assert response.headers["content-type"].startswith("text/event-stream")
         raw = "".join(response.iter_text())
+    events = []
+    for block in filter(str.strip, raw.split("\n\n")):
+        kind, data = block.split("\n", 1)
+        events.append((kind.removeprefix("event: "), json.loads(data.removeprefix("data: "))))
+    return events
 
-    events = [block for block in raw.split("\n\n") if block.strip()]
-    assert len(events) == 1
-    kind, data = events[0].split("\n", 1)
-    assert kind == "event: answer"
-    streamed = json.loads(data.removeprefix("data: "))
+
+def test_stream_sends_text_then_the_answer_as_server_sent_events(client: TestClient):
+    events = read_events(client, {"question": QUESTION})
+
+    kinds = [kind for kind, _ in events]
+    assert kinds[-1] == "answer" and set(kinds[:-1]) == {"text"}
+    written = "".join(data["text"] for _, data in events[:-1])
     asked = client.post("/api/ask", json={"question": QUESTION}).json()
-    assert without_timings(streamed) == without_timings(asked)
+    assert without_timings(events[-1][1]) == without_timings(asked)
+    assert written == asked["answer"]
+
+
+def test_stream_reports_mistakes_before_it_starts_as_json(client: TestClient):
+    response = client.get("/api/ask/stream", params={"question": QUESTION, "until": "soon"})
+
+    assert response.status_code == 400
+    assert response.json() == {"detail": "until: 'soon' is not a date, use YYYY-MM-DD"}
 
 
 def test_search_sources_and_stats(client: TestClient):
@@ -340,7 +355,7 @@ def test_an_uploaded_file_is_ingested_and_unsupported_ones_refused(tmp_path: Pat
     with writable(tmp_path / "store") as server:
         started = server.post(
             "/api/ingest/upload",
-            files={"file": ("injected.txt", HOSTILE.read_bytes(), "text/plain")},
+            files={"file": ("../../uploads/injected.txt", HOSTILE.read_bytes(), "text/plain")},
         )
         job = wait_for(server, started.json())
         refused = server.post(

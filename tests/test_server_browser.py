@@ -237,6 +237,20 @@ def test_an_unanswerable_question_shows_the_abstention_state(page, demo_site):
     expect(page.locator("#status")).to_have_text("No answer in the articles.")
 
 
+def test_a_mistake_is_shown_as_one_line_on_the_page(page, demo_site):
+    expect = playwright_api.expect
+    open_page(page, demo_site)
+    page.click("#options summary")
+    page.fill("#model", "nosuch")
+
+    page.fill("#question", QUESTION)
+    page.press("#question", "Enter")
+
+    expect(page.locator("#status")).to_have_class("error")
+    expect(page.locator("#status")).to_contain_text("unknown model 'nosuch'")
+    expect(page.locator("#result")).to_be_hidden()
+
+
 def test_the_page_fits_a_phone_screen(browser, demo_site):
     context = browser.new_context(viewport={"width": 375, "height": 740}, is_mobile=True)
     page = context.new_page()

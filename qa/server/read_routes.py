@@ -3,8 +3,6 @@ and the answer models the page can offer."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -12,9 +10,9 @@ from fastapi.responses import StreamingResponse
 
 from index_store.manifest import ArticleRecord
 from index_store.store import StoreStats
-from qa.api import NewsQA
 from qa.server.library import Library
 from qa.server.schemas import Models, Problem, Provider, Question, Source
+from qa.server.streaming import answer_events
 from qa.types import Answer, Passage
 
 ERRORS = {status: {"model": Problem} for status in (400, 404, 409, 413, 422, 502)}
@@ -26,7 +24,7 @@ def read_routes(library: Library) -> APIRouter:
     @router.post("/ask", response_model=Answer, tags=["ask"])
     def ask(question: Question) -> dict:
         """A cited answer, or an abstention: the object `newsqa ask --json` prints."""
-        return library.read(lambda nq: _ask(nq, question)).to_dict()
+        return library.read(lambda nq: nq.ask(**_options(question))).to_dict()
 
     @router.get(
         "/ask/stream",
@@ -35,10 +33,14 @@ def read_routes(library: Library) -> APIRouter:
         responses={200: {"content": {"text/event-stream": {}}}},
     )
     def ask_stream(question: Annotated[Question, Query()]) -> StreamingResponse:
-        """The answer as server-sent events: an `answer` event holding the object `POST /api/ask`
-        returns. Errors before the answer starts are plain JSON errors with their status."""
-        answer = library.read(lambda nq: _ask(nq, question))
-        return StreamingResponse(_events(answer), media_type="text/event-stream")
+        """The answer as server-sent events: `text` events ({"text"}) as the model writes,
+        then one `answer` event holding the object `POST /api/ask` returns (its text may differ
+        from the pieces: citations checked, fallback, abstention), or an `error` event
+        ({"detail"}). Mistakes found before the answer starts are plain JSON errors."""
+        events = answer_events(library, lambda nq: nq.ask_stream(**_options(question)))
+        return StreamingResponse(
+            events, media_type="text/event-stream", headers={"Cache-Control": "no-store"}
+        )
 
     @router.get("/search", response_model=list[Passage], tags=["ask"])
     def search(
@@ -88,20 +90,17 @@ def read_routes(library: Library) -> APIRouter:
     return router
 
 
-def _ask(newsqa: NewsQA, question: Question) -> Answer:
-    return newsqa.ask(
-        question.question,
-        k=question.k,
-        model=question.model or None,
-        since=question.since or None,
-        until=question.until or None,
-        as_of=question.as_of or None,
-        source=question.source,
-    )
-
-
-def _events(answer: Answer) -> Iterator[str]:
-    yield f"event: answer\ndata: {json.dumps(answer.to_dict(), ensure_ascii=False)}\n\n"
+def _options(question: Question) -> dict:
+    """`NewsQA.ask`'s arguments; an empty form field means 'not given'."""
+    return {
+        "question": question.question,
+        "k": question.k,
+        "model": question.model or None,
+        "since": question.since or None,
+        "until": question.until or None,
+        "as_of": question.as_of or None,
+        "source": question.source,
+    }
 
 
 def _source(record: ArticleRecord) -> Source:

@@ -7,6 +7,7 @@ at `GET /api/jobs/{id}`.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import tempfile
 from dataclasses import asdict
@@ -59,7 +60,7 @@ def write_routes(library: Library, jobs: IngestJobs, config: ServerConfig) -> AP
         """Start ingesting one uploaded file (.txt .md .html .json .jsonl .xml .rss .atom)."""
         from index_store.loaders import SUPPORTED_SUFFIXES
 
-        name = PurePath(file.filename or "").name
+        name = _safe_name(file.filename or "")
         if not name.lower().endswith(SUPPORTED_SUFFIXES):
             raise BadUpload(
                 f"'{name or 'the upload'}' is not a supported file: use one of "
@@ -84,6 +85,11 @@ def write_routes(library: Library, jobs: IngestJobs, config: ServerConfig) -> AP
         return Response(status_code=204)
 
     return router
+
+
+def _safe_name(filename: str) -> str:
+    """The upload's own file name (errors name it), with no folder and no odd characters."""
+    return re.sub(r"[^\w.\- ]", "_", PurePath(filename.replace("\\", "/")).name).strip(" .")
 
 
 def _view(job: Job) -> JobView:

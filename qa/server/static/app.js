@@ -40,14 +40,16 @@ function byline(source, published) {
   return el("span", { class: "byline" }, [source, published || "undated"].filter(Boolean).join(" · "));
 }
 
+async function failure(response) {
+  const body = await response.json().catch(() => null);
+  const detail = body && typeof body.detail === "string" ? body.detail : response.statusText;
+  return new Error(detail || `HTTP ${response.status}`);
+}
+
 async function api(path, options = {}) {
   const response = await fetch(path, options);
-  const body = response.status === 204 ? null : await response.json().catch(() => null);
-  if (!response.ok) {
-    const detail = body && typeof body.detail === "string" ? body.detail : response.statusText;
-    throw new Error(detail || `HTTP ${response.status}`);
-  }
-  return body;
+  if (!response.ok) throw await failure(response);
+  return response.status === 204 ? null : response.json();
 }
 
 function writeHeaders(extra = {}) {
@@ -80,11 +82,7 @@ async function ask(event) {
   $("ask").disabled = true;
   setStatus($("status"), "Reading the articles…");
   try {
-    const answer = await api("/api/ask", {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify(body),
-    });
+    const answer = await streamAnswer(body, showDraft);
     showAnswer(answer);
     setStatus($("status"), answer.abstained ? "No answer in the articles." : "Answered.");
     $("result-heading").focus({ preventScroll: false });
@@ -94,6 +92,53 @@ async function ask(event) {
   } finally {
     $("ask").disabled = false;
   }
+}
+
+// The answer as server-sent events: `text` pieces while the model writes, then `answer`.
+async function streamAnswer(body, onText) {
+  const params = new URLSearchParams();
+  for (const [name, value] of Object.entries(body)) {
+    for (const item of [].concat(value)) params.append(name, String(item));
+  }
+  const response = await fetch(`/api/ask/stream?${params}`, { headers: { Accept: "text/event-stream" } });
+  if (!response.ok) throw await failure(response);
+  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = "";
+  let written = "";
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error("the server stopped before the answer was complete");
+    buffer += value;
+    let end;
+    while ((end = buffer.indexOf("\n\n")) >= 0) {
+      const event = parseEvent(buffer.slice(0, end));
+      buffer = buffer.slice(end + 2);
+      if (event.kind === "answer") return event.data;
+      if (event.kind === "error") throw new Error(event.data.detail);
+      if (event.kind === "text") onText((written += event.data.text));
+    }
+  }
+}
+
+function parseEvent(block) {
+  let kind = "message";
+  const data = [];
+  for (const line of block.split("\n")) {
+    if (line.startsWith("event: ")) kind = line.slice(7);
+    else if (line.startsWith("data: ")) data.push(line.slice(6));
+  }
+  return { kind, data: JSON.parse(data.join("\n")) };
+}
+
+function showDraft(text) {
+  $("result").hidden = false;
+  $("abstained").hidden = true;
+  $("answer-text").hidden = false;
+  $("answer-text").textContent = text;
+  $("answer-meta").textContent = "writing…";
+  $("citations-heading").hidden = true;
+  $("citations").replaceChildren();
+  $("passages").replaceChildren();
 }
 
 function showAnswer(answer) {
