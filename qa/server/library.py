@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from qa.api import NewsQA
 from qa.server.errors import ArticleNotFound
+
+if TYPE_CHECKING:
+    from qa.settings import Settings
 
 T = TypeVar("T")
 
@@ -24,7 +27,7 @@ class Library:
         self._lock = threading.Lock()
 
     @property
-    def settings(self):
+    def settings(self) -> Settings:
         return self._reader.settings
 
     def read(self, call: Callable[[NewsQA], T]) -> T:
