@@ -14,13 +14,14 @@ from qa.citations import ABSTAIN_PHRASE, StreamingVerifier, abstains, verify
 from qa.errors import ContextTooLong
 from qa.models.base import AnswerModel, ModelContext, StreamingModel, WindowedModel
 from qa.models.registry import resolve, split_spec
-from qa.prompting import fit_passages
+from qa.prompting import build_prompt, fit_passages
 from qa.support import check_support
 from qa.types import Answer, Passage
 
 EXTRACTIVE = "extractive"
 SHRINK = 0.6
-"""When a server says the prompt is too long after all, try again in 60% of the window."""
+"""When a server refuses a prompt as too long (its window is smaller than we were told), send
+one 60% of that prompt's size next."""
 ATTEMPTS = 3
 
 
@@ -43,7 +44,7 @@ def answer_events(
         except ContextTooLong:
             if written or window is None or attempt == ATTEMPTS - 1:
                 raise
-            window = int(window * SHRINK)
+            window = _shrunk(model, question, given)
             notes.append(f"the model refused the prompt as too long; retried in {window} tokens")
     if note:
         notes.append(note)
@@ -77,12 +78,16 @@ def finish(
     checks = check_support(verified.text, verified.citations, embedder)
     unsupported = [c for c in checks if not c.supported]
     notes += [f"[{']['.join(map(str, c.cited))}] does not support: “{c.text}”" for c in unsupported]
-    if len(unsupported) == len(checks) and _falls_back(spec, context):
-        why = "cited no passage it was given" if not checks else "rests on no cited passage"
-        notes.append(f"the {spec} answer {why}; answered extractively instead")
-        return _extractive(question, passages, spec, context, base, notes)
+    if len(unsupported) == len(checks):
+        why = _unsupported_why(verified.text, checks)
+        if _falls_back(spec, context):
+            notes.append(f"the {spec} answer {why}; answered extractively instead")
+            return _extractive(question, passages, spec, context, base, notes)
+        notes.append(f"the answer {why}")
     from dataclasses import replace
 
+    if not verified.text:
+        return replace(base, notes=tuple(notes))
     return replace(
         base,
         answer=verified.text,
@@ -91,6 +96,12 @@ def finish(
         supported=bool(checks) and not unsupported,
         notes=tuple(notes),
     )
+
+
+def _unsupported_why(text: str, checks: list) -> str:
+    if not text:
+        return "was empty"
+    return "cited no passage it was given" if not checks else "rests on no cited passage"
 
 
 def _fit(
@@ -106,6 +117,11 @@ def _fit(
         count_tokens=model.count_tokens,
     )
     return fitted.passages, fitted.note
+
+
+def _shrunk(model: WindowedModel, question: str, given: list[Passage]) -> int:
+    sent = model.count_tokens(build_prompt(question, given).text)
+    return int(sent * SHRINK) + model.max_answer_tokens
 
 
 def _pieces(

@@ -60,7 +60,7 @@ def call_with_retries(call: Callable[[], T], target: Target) -> T:
 
     retrying = Retrying(
         stop=stop_after_attempt(target.retries + 1),
-        wait=wait_exponential_jitter(initial=0.5, max=8.0),
+        wait=wait_exponential_jitter(multiplier=0.5, max=8.0, jitter=0.5),
         retry=retry_if_exception(is_retryable),
         reraise=True,
     )
