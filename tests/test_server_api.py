@@ -445,3 +445,34 @@ def test_a_job_fails_clearly_when_another_process_holds_the_store(tmp_path: Path
 
     assert job["state"] == "failed"
     assert f"store {store} is being written by pid" in job["error"]
+
+
+# A streaming model behind a real chat server on 127.0.0.1
+
+
+def test_a_streaming_model_streams_pieces_and_a_dead_server_is_a_502(demo_store: Path):
+    pytest.importorskip("llama_index.llms.openai_like", reason="the llm extra is not installed")
+    from tests.chat_servers import Script, ScriptedServer
+
+    spec = "openai-compatible:scripted"
+    with (
+        ScriptedServer(Script()) as chat,
+        TestClient(create_app(demo_store, base_url=chat.url), base_url=LOCAL) as server,
+    ):
+        events = read_events(server, {"question": QUESTION, "model": spec})
+    with (
+        ScriptedServer(Script(failures=100, status=503)) as chat,
+        TestClient(
+            create_app(demo_store, base_url=chat.url, max_retries=0), base_url=LOCAL
+        ) as server,
+    ):
+        streamed = server.get("/api/ask/stream", params={"question": QUESTION, "model": spec})
+        asked = server.post("/api/ask", json={"question": QUESTION, "model": spec})
+
+    pieces = [data["text"] for kind, data in events if kind == "text"]
+    kind, answer = events[-1]
+    assert len(pieces) > 3 and kind == "answer"
+    assert answer["model"] == spec and answer["citations"]
+    assert streamed.status_code == asked.status_code == 502
+    assert streamed.json() == asked.json()
+    assert "\n" not in asked.json()["detail"] and chat.url.split("/v1")[0] in asked.json()["detail"]
