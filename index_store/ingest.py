@@ -251,8 +251,8 @@ class _BatchWriter:
         for item in planned:
             records.append(replace(item.record, chunk_count=len(item.drafts)))
             for draft in item.drafts:
-                chunks.append(_chunk_record(item.record, draft))
-                metadatas.append(_chunk_metadata(item.record, draft))
+                chunks.append(chunk_record(item.record, draft))
+                metadatas.append(chunk_metadata(item.record, draft))
         replaced = [old for item in planned for old in item.replaced]
         ids = [c.chunk_id for c in chunks]
         self.store.manifest.add_to_journal(ids)
@@ -295,7 +295,8 @@ def _record(key: str, text_hash: str, article: Article) -> ArticleRecord:
     )
 
 
-def _chunk_record(record: ArticleRecord, draft: ChunkDraft) -> ChunkRecord:
+def chunk_record(record: ArticleRecord, draft: ChunkDraft) -> ChunkRecord:
+    """The ledger row of a chunk (also used by reindex)."""
     return ChunkRecord(
         chunk_id=chunk_id(record.id, record.content_hash, draft.position),
         article_id=record.id,
@@ -307,7 +308,8 @@ def _chunk_record(record: ArticleRecord, draft: ChunkDraft) -> ChunkRecord:
     )
 
 
-def _chunk_metadata(record: ArticleRecord, draft: ChunkDraft) -> dict:
+def chunk_metadata(record: ArticleRecord, draft: ChunkDraft) -> dict:
+    """What Chroma keeps beside a chunk's vector, for filters (also used by reindex)."""
     return {
         "article_id": record.id,
         "position": draft.position,

@@ -212,6 +212,49 @@ class Manifest:
             )
             self._bump_generation()
 
+    def article_ids(self) -> list[str]:
+        return [row[0] for row in self._db.execute("SELECT id FROM articles ORDER BY id")]
+
+    def start_rebuild(self) -> None:
+        """An empty staging table for a new chunk set; `chunks` stays as it is until the swap."""
+        with self._db:
+            self._db.execute("DROP TABLE IF EXISTS chunks_next")
+            self._db.execute(
+                "CREATE TABLE chunks_next (seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+                " chunk_id TEXT UNIQUE NOT NULL, article_id TEXT NOT NULL, position INTEGER"
+                " NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL, sentences TEXT NOT NULL)"
+            )
+
+    def stage_chunks(self, chunks: list[ChunkRecord]) -> None:
+        with self._db:
+            self._db.executemany(
+                "INSERT INTO chunks_next(chunk_id, article_id, position, start, end, sentences)"
+                " VALUES (?,?,?,?,?,?)",
+                [_chunk_row(c) for c in chunks],
+            )
+
+    def swap_in_staged_chunks(self, meta: dict[str, str]) -> None:
+        """In one transaction: the staged chunks replace the old ones, chunk counts follow, the
+        journal (ids of the old vectors) empties, and `meta` records what they were built with."""
+        with self._db:
+            self._db.execute("DELETE FROM chunks")
+            self._db.execute(
+                "INSERT INTO chunks(chunk_id, article_id, position, start, end, sentences)"
+                " SELECT chunk_id, article_id, position, start, end, sentences"
+                " FROM chunks_next ORDER BY seq"
+            )
+            self._db.execute(
+                "UPDATE articles SET chunk_count ="
+                " (SELECT COUNT(*) FROM chunks WHERE chunks.article_id = articles.id)"
+            )
+            self._db.execute("DELETE FROM journal")
+            self._db.executemany(
+                "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", list(meta.items())
+            )
+            self._bump_generation()
+        with self._db:
+            self._db.execute("DROP TABLE chunks_next")
+
     def add_alias(self, article_id: str, source: str, url: str) -> bool:
         """Remember that another outlet published the same text; False when already known."""
         record = self.article(article_id)

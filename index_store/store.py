@@ -6,12 +6,15 @@ from two models never mix. Writers hold the write lock; readers open the ledger 
 
 from __future__ import annotations
 
+import errno
+import re
 import sqlite3
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
+from pathlib import Path
 
 from index_store.config import IndexConfig
 from index_store.errors import StoreMismatch, StoreNotFound, StoreWriteError
@@ -21,6 +24,9 @@ from index_store.manifest import SCHEMA_VERSION, Manifest
 from index_store.vectors import UNDATED, VectorIndex
 
 LEDGER = "manifest.sqlite"
+# Meta key naming a Chroma collection to delete: one a reindex is building (until the swap) or
+# the one it replaced (after it).
+STALE_COLLECTION = "stale_collection"
 
 
 @dataclass(frozen=True)
@@ -70,25 +76,38 @@ class Store:
         return store
 
     def check_compatible(self) -> None:
+        self.check_schema()
         built_with = self.meta.get("embedding_model", "")
-        schema = int(self.meta.get("schema_version", "0"))
-        if schema != SCHEMA_VERSION:
-            raise StoreMismatch(
-                f"store {self.path} has schema version {schema}, this newsqa reads "
-                f"{SCHEMA_VERSION}: run `newsqa reindex --store {self.path}`"
-            )
         if built_with != self.config.embedding_model:
             raise StoreMismatch(
                 f"store {self.path} was built with embedding model '{built_with}', not "
-                f"'{self.config.embedding_model}': use --embedding-model {built_with}, or "
-                f"re-embed it with `newsqa reindex --store {self.path} --embedding-model "
-                f"{self.config.embedding_model}`"
+                f"'{self.config.embedding_model}': set NEWSQA_EMBEDDING_MODEL={built_with} to "
+                f"use it as it is, or re-embed it with `newsqa reindex --store {self.path}`"
             )
+
+    def check_schema(self) -> None:
+        """An older schema is rebuilt by reindex; a newer one needs a newer newsqa."""
+        schema = int(self.meta.get("schema_version", "0"))
+        if schema > SCHEMA_VERSION:
+            raise StoreMismatch(
+                f"store {self.path} has schema version {schema}, newer than this newsqa reads "
+                f"({SCHEMA_VERSION}): upgrade newsqa"
+            )
+        if schema < SCHEMA_VERSION:
+            raise StoreMismatch(
+                f"store {self.path} has schema version {schema}, this newsqa reads "
+                f"{SCHEMA_VERSION}: run `newsqa reindex --store {self.path}` to rebuild it from "
+                "its stored text"
+            )
+
+    @property
+    def collection_name(self) -> str:
+        return self.meta.get("collection") or "newsqa_" + self.meta["store_id"][:12]
 
     @cached_property
     def vectors(self) -> VectorIndex:
-        collection = "newsqa_" + self.meta["store_id"][:12]
-        return VectorIndex(self.path / "chroma", self.config.chroma_url, collection)
+        with storage_errors(self.path):
+            return VectorIndex(self.path / "chroma", self.config.chroma_url, self.collection_name)
 
     @cached_property
     def embedder(self):
@@ -112,16 +131,21 @@ class Store:
     @contextmanager
     def writing(self) -> Iterator[None]:
         """Hold the write lock and first undo whatever a killed writer left half-done."""
-        with write_lock(self.path):
+        with storage_errors(self.path), write_lock(self.path):
             self.recover()
             yield
 
     def recover(self) -> None:
-        """Delete from Chroma the chunk ids the ledger never committed or has since dropped."""
+        """Delete from Chroma the chunk ids the ledger never committed or has since dropped,
+        and the collection a killed reindex was building or had just replaced."""
         pending = self.manifest.journal()
         if pending:
             self.vectors.delete(pending)
             self.manifest.clear_journal(pending)
+        stale = self.manifest.get_meta().get(STALE_COLLECTION)
+        if stale:
+            self.vectors.drop_collection(stale)
+            self.manifest.set_meta({STALE_COLLECTION: ""})
 
     def keyword_index(self) -> KeywordIndex:
         """The BM25 index for the ledger's current generation, rebuilt when it is stale."""
@@ -157,6 +181,43 @@ class Store:
 
     def close(self) -> None:
         self.manifest.close()
+
+
+@contextmanager
+def storage_errors(path: Path) -> Iterator[None]:
+    """Turn a full disk, a read-only folder or missing permissions, met by SQLite, Chroma or a
+    plain file write, into one StoreWriteError line; anything else stays a bug with a traceback.
+
+    Writes are batched crash-safely, so what was stored before the failure stays whole.
+    """
+    try:
+        yield
+    except Exception as error:
+        reason = _storage_problem(error)
+        if reason is None:
+            raise
+        raise StoreWriteError(
+            f"cannot write the store at {path}: {reason}; what was stored before is intact, "
+            "free some space or make the folder writable and run the command again"
+        ) from None
+
+
+_FULL_OR_READONLY = re.compile(
+    r"disk is full|readonly|read-only|no space left|permission denied|quota", re.IGNORECASE
+)
+_STORAGE_ERRNOS = {errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EPERM, errno.EDQUOT, errno.EFBIG}
+
+
+def _storage_problem(error: Exception) -> str | None:
+    """Why storage refused a write, or None when `error` is not about storage."""
+    if isinstance(error, OSError) and error.errno in _STORAGE_ERRNOS:
+        return error.strerror or str(error)
+    from_storage = isinstance(error, sqlite3.OperationalError) or type(error).__module__.startswith(
+        "chromadb"
+    )
+    if from_storage and _FULL_OR_READONLY.search(str(error)):
+        return str(error).rsplit(") ", 1)[-1].strip()
+    return None
 
 
 def _new_store_meta(config: IndexConfig) -> dict[str, str]:

@@ -84,6 +84,15 @@ class VectorIndex:
     def count(self) -> int:
         return self._collection.count()
 
+    def drop_collection(self, name: str) -> None:
+        """Delete another collection of the same Chroma (an old or half-built one); no error
+        when it is already gone."""
+        if name != self._collection.name and name in self._names():
+            self._client.delete_collection(name)
+
+    def _names(self) -> set[str]:
+        return {getattr(c, "name", c) for c in self._client.list_collections()}
+
     def ids(self) -> set[str]:
         """Every chunk id the collection holds, for checks that it agrees with the ledger."""
         held: list[str] = []

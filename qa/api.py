@@ -13,6 +13,7 @@ from typing import Any
 
 from index_store.errors import StoreNotFound
 from index_store.manifest import ArticleRecord
+from index_store.reindex import ReindexSummary
 from index_store.store import Store, StoreStats
 from index_store.types import IngestSummary
 from qa.errors import BadQuestion
@@ -61,6 +62,16 @@ class NewsQA:
             return remove(store, list(article_ids))
         finally:
             store.close()
+
+    def reindex(self, on_article: Callable[[str], None] | None = None) -> ReindexSummary:
+        """Re-embed every stored article from its stored text with the configured embedding
+        model and chunk sizes: after a model change or a schema upgrade, no files needed."""
+        from index_store.reindex import reindex
+
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+        return reindex(self.settings.index_config(), on_article=on_article)
 
     def search(
         self,

@@ -24,6 +24,10 @@ def audit(store_dir: Path, *, settled: bool = True, **settings: object) -> Store
     ledger's chunks and the journal must be empty. Otherwise Chroma may also hold journaled ids
     that the next writer deletes (queries ignore them).
     """
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    # See the store as a new process would, not through this process's cached Chroma client.
+    SharedSystemClient.clear_system_cache()
     store = Store.open(NewsQA(store=store_dir, **settings).settings.index_config())
     try:
         articles, chunk_ids = {}, set()

@@ -12,6 +12,7 @@ from qa.cli import (
     ask_commands,
     demo_command,
     eval_command,
+    maintenance_commands,
     model_commands,
     serve_command,
     store_commands,
@@ -25,6 +26,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 store_commands.register(app)
+maintenance_commands.register(app)
 ask_commands.register(app)
 demo_command.register(app)
 model_commands.register(app)

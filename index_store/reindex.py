@@ -1,0 +1,111 @@
+"""Re-embed every stored article from the ledger's own text, without the original files: the fix
+for a store built with another embedding model or an older schema.
+
+Crash-safe like ingest: the new chunks go to a staging table and their vectors to a fresh Chroma
+collection while the store keeps working as it was; one ledger transaction then switches to them
+(chunks, counts, collection, model, schema version), and the old collection is deleted after.
+A reindex killed before the switch leaves the store as it was; the next writer deletes the
+half-built collection. Killed after it, the store is complete and the next writer deletes the
+old one.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from index_store.config import IndexConfig
+from index_store.errors import StoreMismatch, StoreNotFound
+from index_store.manifest import SCHEMA_VERSION, ArticleRecord, ChunkRecord, Manifest
+from index_store.store import LEDGER, STALE_COLLECTION, Store
+from index_store.vectors import VectorIndex
+
+BATCH_CHUNKS = 512
+
+
+@dataclass(frozen=True)
+class ReindexSummary:
+    articles: int
+    chunks: int
+    embedding_model: str
+    previous_model: str
+
+
+def reindex(config: IndexConfig, on_article: Callable[[str], None] | None = None) -> ReindexSummary:
+    """Rebuild chunks and vectors of every article with `config`'s model and chunk sizes."""
+    if not (config.store / LEDGER).exists():
+        raise StoreNotFound(f"no newsqa store at {config.store}: nothing to reindex")
+    store = Store(config, Manifest(config.store / LEDGER))
+    try:
+        _refuse_newer_schema(store)
+        with store.writing():
+            return _rebuild(store, on_article)
+    finally:
+        store.close()
+
+
+def _refuse_newer_schema(store: Store) -> None:
+    try:
+        store.check_schema()
+    except StoreMismatch:
+        if int(store.meta.get("schema_version", "0")) > SCHEMA_VERSION:
+            raise
+
+
+def _rebuild(store: Store, on_article: Callable[[str], None] | None) -> ReindexSummary:
+    from index_store.embedding import load_embedder, token_starts
+
+    config, manifest = store.config, store.manifest
+    model, backend = config.embedding_model, config.embedding_backend
+    embedder = load_embedder(model, backend, config.embed_batch_size)
+    starts = token_starts(config.embedding_model)
+    fresh = f"newsqa_{store.meta['store_id'][:12]}_{uuid.uuid4().hex[:8]}"
+    manifest.set_meta({STALE_COLLECTION: fresh})
+    target = VectorIndex(config.store / "chroma", config.chroma_url, fresh)
+    manifest.start_rebuild()
+    pending: list[tuple[ChunkRecord, dict]] = []
+    total = 0
+    for article_id in manifest.article_ids():
+        pending += _chunks(manifest.article(article_id), starts, config)
+        if len(pending) >= BATCH_CHUNKS:
+            total += _write(pending, embedder, target, manifest)
+            pending = []
+        if on_article:
+            on_article(article_id)
+    total += _write(pending, embedder, target, manifest)
+    previous = store.collection_name
+    manifest.swap_in_staged_chunks(
+        {
+            "collection": fresh,
+            "embedding_model": config.embedding_model,
+            "dimension": str(embedder.dimension),
+            "schema_version": str(SCHEMA_VERSION),
+            STALE_COLLECTION: previous,
+        }
+    )
+    target.drop_collection(previous)
+    manifest.set_meta({STALE_COLLECTION: ""})
+    return ReindexSummary(
+        articles=len(manifest.article_ids()),
+        chunks=total,
+        embedding_model=config.embedding_model,
+        previous_model=store.meta.get("embedding_model", ""),
+    )
+
+
+def _chunks(record: ArticleRecord, starts, config: IndexConfig) -> list[tuple[ChunkRecord, dict]]:
+    from index_store.chunking import chunk_text
+    from index_store.ingest import chunk_metadata, chunk_record
+
+    drafts = chunk_text(record.text, starts, config.chunk_tokens, config.chunk_overlap_tokens)
+    return [(chunk_record(record, d), chunk_metadata(record, d)) for d in drafts]
+
+
+def _write(pending: list[tuple[ChunkRecord, dict]], embedder, target, manifest: Manifest) -> int:
+    if not pending:
+        return 0
+    vectors = embedder.encode([chunk.text for chunk, _ in pending])
+    target.add([chunk.chunk_id for chunk, _ in pending], vectors, [meta for _, meta in pending])
+    manifest.stage_chunks([chunk for chunk, _ in pending])
+    return len(pending)
