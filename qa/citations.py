@@ -95,6 +95,12 @@ class StreamingVerifier:
             yield rest
 
 
+def quoted(text: str) -> str:
+    """Article text placed in an answer: its own bracketed numbers (an article can hold "[3]"
+    or a fake "[12]") become "(3)", so `verify` never takes them for the answer's citations."""
+    return _MARKER.sub(r"(\1)", text)
+
+
 def is_abstention(text: str) -> bool:
     """True when the text is, or starts with, the fixed abstention phrase."""
     core = _MARKER.sub("", text).strip().strip('"').lower()

@@ -15,7 +15,7 @@ import numpy as np
 
 from index_store.terms import query_words, stems, terms
 from qa.answer_types import expected_kind, offers_kind
-from qa.citations import ABSTAIN_PHRASE
+from qa.citations import ABSTAIN_PHRASE, quoted
 from qa.models.base import ModelContext, ProviderStatus
 from qa.types import Passage
 
@@ -54,7 +54,7 @@ class ExtractiveModel:
         best = self.best_sentence(question, passages)
         if best is None or best.coverage < MIN_COVERAGE or best.score < MIN_SCORE:
             return ABSTAIN_PHRASE
-        return f"{best.text} [{best.passage_index + 1}]"
+        return f"{quoted(best.text)} [{best.passage_index + 1}]"
 
     def best_sentence(self, question: str, passages: list[Passage]) -> ScoredSentence | None:
         scored = self.score_sentences(question, passages)
