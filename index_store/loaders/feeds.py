@@ -17,7 +17,6 @@ NOT_A_FEED = "not an RSS or Atom feed"
 # feedparser's forgiving parser (for feeds that are not well-formed XML) holds the whole feed in
 # memory, several times its size; well-formed feeds stream whatever their size.
 WHOLE_FEED_MAX_BYTES = 20_000_000
-_TOO_BIG = f"a broken feed over {WHOLE_FEED_MAX_BYTES:,} bytes is not read whole"
 _LOOKS_LIKE_MARKUP = re.compile(r"<[A-Za-z!/]")
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 _EMAIL = re.compile(r"[^\s@()]+@[^\s@()]+")
@@ -66,7 +65,11 @@ def _iter_feed(
             yield SourceError(origin, "XML nested too deeply to be a feed")
             return
         if size > WHOLE_FEED_MAX_BYTES:
-            yield SourceError(origin, f"XML breaks off after entry {read} ({broken}); {_TOO_BIG}")
+            yield SourceError(
+                origin,
+                f"XML breaks off after entry {read} ({broken}); a broken feed over "
+                f"{WHOLE_FEED_MAX_BYTES:,} bytes is not read whole",
+            )
             return
         with open_stream() as stream:
             yield from _whole_feed(stream.read(), origin, base_url, skip=broken.entries)

@@ -23,10 +23,6 @@ _AUTHOR_SEPARATORS = re.compile(r"\s*(?:;|,|\band\b|&)\s*")
 _BYLINE_PREFIX = re.compile(r"^by\s+", re.IGNORECASE)
 # Parsing JSON needs several times the file's size in memory; bigger exports should be JSON Lines.
 MAX_JSON_BYTES = 50_000_000
-_TOO_BIG_FOR_JSON = (
-    f"over the {MAX_JSON_BYTES:,}-byte limit for .json files, which are read whole: "
-    "write one record per line and name it .jsonl to stream it"
-)
 _TOO_DEEP = "JSON nested too deeply to be an article record"
 # JSON escapes can spend up to 12 bytes on one character (a \uXXXX surrogate pair), plus room
 # for the other fields: a longer line cannot hold an article we would accept.
@@ -42,7 +38,11 @@ def iter_json_file(path: Path) -> Iterator[Article | SourceError]:
     origin = str(path)
     try:
         if (size := path.stat().st_size) > MAX_JSON_BYTES:
-            yield SourceError(origin, f"file is {size:,} bytes, {_TOO_BIG_FOR_JSON}")
+            yield SourceError(
+                origin,
+                f"file is {size:,} bytes, over the {MAX_JSON_BYTES:,}-byte limit for .json files, "
+                "which are read whole: write one record per line and name it .jsonl to stream it",
+            )
             return
         data = json.loads(path.read_bytes())
     except OSError as exc:
