@@ -618,3 +618,17 @@ def test_parse_published(value: object, expected: date | None) -> None:
 @given(st.text() | st.integers() | st.floats())
 def test_parse_published_never_raises(value: object) -> None:
     assert parse_published(value) is None or isinstance(parse_published(value), date)
+
+
+def test_markdown_syntax_does_not_reach_the_stored_text(tmp_path):
+    path = tmp_path / "note.md"
+    path.write_text(
+        "# Council votes\n\n**Ada Moss** won, see [the results](https://x.example/r).\n\n"
+        "- Turnout: *31%*\n- Seats: 12\n"
+    )
+    (article,) = list(iter_sources([str(path)]))
+    assert article.title == "Council votes"
+    assert "Ada Moss won, see the results." in article.text
+    assert "Turnout: 31%" in article.text and "Seats: 12" in article.text
+    for mark in ("**", "](", "# ", "- "):
+        assert mark not in article.text

@@ -6,6 +6,7 @@ import codecs
 import dataclasses
 import re
 
+from index_store.loaders.markdown import markdown_to_text
 from index_store.loaders.records import TEXT_KEYS, article_from_record
 from index_store.types import Article, SourceError
 
@@ -33,6 +34,8 @@ def article_from_text(
     if text is None:
         return SourceError(origin, BINARY_REASON)
     fields, body = split_front_matter(text.replace("\r\n", "\n").replace("\r", "\n"))
+    if markdown:
+        body = markdown_to_text(body)
     record = {key: value for key, value in fields.items() if key not in TEXT_KEYS}
     if url and not record.get("url"):
         record["url"] = url
