@@ -23,3 +23,7 @@ class StoreWriteError(NewsQAError):
 
 class BadSource(NewsQAError):
     """An input could not be read as articles at all."""
+
+
+class VectorServerError(NewsQAError):
+    """The Chroma server given by `--chroma-url` / `chroma_url` cannot be reached."""

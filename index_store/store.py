@@ -24,6 +24,7 @@ from index_store.manifest import SCHEMA_VERSION, Manifest
 from index_store.vectors import UNDATED, VectorIndex
 
 LEDGER = "manifest.sqlite"
+FOLDER, SERVER = "folder", "chroma-server"
 # Meta key naming a Chroma collection to delete: one a reindex is building (until the swap) or
 # the one it replaced (after it).
 STALE_COLLECTION = "stale_collection"
@@ -77,12 +78,28 @@ class Store:
 
     def check_compatible(self) -> None:
         self.check_schema()
+        self.check_vectors_place()
         built_with = self.meta.get("embedding_model", "")
         if built_with != self.config.embedding_model:
             raise StoreMismatch(
                 f"store {self.path} was built with embedding model '{built_with}', not "
                 f"'{self.config.embedding_model}': set NEWSQA_EMBEDDING_MODEL={built_with} to "
                 f"use it as it is, or re-embed it with `newsqa reindex --store {self.path}`"
+            )
+
+    def check_vectors_place(self) -> None:
+        """A store's vectors stay where it was created: in its folder or on a Chroma server.
+        Opening it the other way would find an empty collection and answer from BM25 alone."""
+        on_server = self.meta.get("vectors", FOLDER) == SERVER
+        if on_server and not self.config.chroma_url:
+            raise StoreMismatch(
+                f"store {self.path} keeps its vectors on a Chroma server: pass --chroma-url URL "
+                "(or set chroma_url in config.toml / NEWSQA_CHROMA_URL)"
+            )
+        if self.config.chroma_url and not on_server:
+            raise StoreMismatch(
+                f"store {self.path} keeps its vectors in its own folder, not on a Chroma server: "
+                "open it without --chroma-url / chroma_url"
             )
 
     def check_schema(self) -> None:
@@ -229,4 +246,5 @@ def _new_store_meta(config: IndexConfig) -> dict[str, str]:
         "embedding_model": config.embedding_model,
         "dimension": str(DIMENSIONS.get(config.embedding_model, "")),
         "generation": "0",
+        "vectors": SERVER if config.chroma_url else FOLDER,
     }
