@@ -13,6 +13,7 @@ import re
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.request
@@ -35,17 +36,18 @@ class LlamaServer:
         self.url = f"http://127.0.0.1:{self.port}/v1"
         command = [sys.executable, "-m", "llama_cpp.server", "--model", str(model)]
         command += ["--model_alias", alias, "--host", "127.0.0.1", "--port", str(self.port)]
-        command += ["--n_threads", "2", *extra]
-        self.process = subprocess.Popen(
-            command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
-        )
+        command += ["--n_threads", "1", "--n_threads_batch", "1", *extra]
+        # llama.cpp logs ~200 kB while loading: a pipe nobody reads would fill and stall it.
+        self.log = tempfile.NamedTemporaryFile("w+", prefix="llama-server-")  # noqa: SIM115 (closed in stop)
+        self.process = subprocess.Popen(command, stdout=self.log, stderr=subprocess.STDOUT)
         self._wait_ready(headers=_auth(extra))
 
     def _wait_ready(self, headers: dict[str, str], seconds: float = 120) -> None:
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"llama_cpp.server exited: {self.process.stderr.read()[-2000:]}")
+                self.log.seek(0)
+                raise RuntimeError(f"llama_cpp.server exited: {self.log.read()[-2000:]}")
             try:
                 request = urllib.request.Request(f"{self.url}/models", headers=headers)
                 with urllib.request.urlopen(request, timeout=2):
@@ -61,6 +63,7 @@ class LlamaServer:
             self.process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             self.process.kill()
+        self.log.close()
 
 
 def _auth(extra: tuple[str, ...]) -> dict[str, str]:

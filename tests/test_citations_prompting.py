@@ -17,6 +17,7 @@ from qa.citations import (
     claims,
     verify,
 )
+from qa.errors import ContextTooLong
 from qa.prompting import build_prompt, fit_passages, neutralise
 from qa.support import check_support
 from qa.types import Passage
@@ -165,3 +166,8 @@ def test_fitting_shortens_a_single_passage_that_alone_is_too_long():
     fitted = fit_passages("q", [long, VOTE], window=overhead + 300, reserve=100, count_tokens=len)
     assert len(fitted.passages) == 1 and 0 < len(fitted.passages[0].text) <= 200
     assert "shortened" in fitted.note
+
+
+def test_a_window_too_small_for_the_rules_and_one_passage_is_a_clear_error():
+    with pytest.raises(ContextTooLong, match="cannot hold the instructions and one passage"):
+        fit_passages("q", [BRIDGE, VOTE], window=300, reserve=100, count_tokens=len)

@@ -56,7 +56,9 @@ class ChatModel:
 
     def stream(self, question: str, passages: list[Passage]) -> Iterator[str]:
         """Text pieces as the model writes them. The request is retried until the first piece
-        arrives; a failure after that ends the answer with an error (nothing is repeated)."""
+        arrives; a failure after that ends the answer with an error (nothing is repeated).
+        A stream that ends before any piece is asked again without streaming: some servers
+        (llama.cpp's) end the stream silently where a plain request gets the error."""
         messages = self._messages(question, passages)
         with self._lock or nullcontext():
 
@@ -66,6 +68,8 @@ class ChatModel:
 
             first, rest = call_with_retries(first_piece, self.target)
             if first is None:
+                response = call_with_retries(lambda: self.llm.chat(messages), self.target)
+                yield response.message.content or ""
                 return
             yield first.delta or ""
             try:

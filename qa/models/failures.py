@@ -48,14 +48,30 @@ def status_of(error: BaseException) -> int | None:
 
 
 def is_retryable(error: BaseException) -> bool:
-    """429 (rate limited) and 5xx (server trouble) are worth another try; nothing else is."""
+    """429 (rate limited), 5xx (server trouble) and a connection the server dropped (a reused
+    keep-alive connection reset, as llama.cpp's server does after a failed stream) are worth
+    another try; a refused connection, a timeout or a 4xx are not."""
     status = status_of(error)
-    return status is not None and (status == 429 or status >= 500)
+    if status is not None:
+        return status == 429 or status >= 500
+    return _dropped_connection(error)
+
+
+def _dropped_connection(error: BaseException) -> bool:
+    dropped = {"ReadError", "RemoteProtocolError", "ConnectionResetError", "WriteError"}
+    seen: BaseException | None = error
+    for _ in range(6):
+        if seen is None:
+            return False
+        if type(seen).__name__ in dropped:
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def call_with_retries(call: Callable[[], T], target: Target) -> T:
-    """`call()`, retried with exponential backoff and jitter on 429/5xx, `target.retries` times;
-    any failure leaves as a one-line `NewsQAError`."""
+    """`call()`, retried with exponential backoff and jitter when `is_retryable`,
+    `target.retries` times; any failure leaves as a one-line `NewsQAError`."""
     from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
     retrying = Retrying(

@@ -75,7 +75,10 @@ def smollm2_path() -> Path:
 
 def local_model(spec: str, path: Path, settings) -> ChatModel:
     window = settings.context_window or DEFAULT_WINDOW
-    llm, lock = _load(str(path.resolve()), window, settings.max_answer_tokens, settings.temperature)
+    threads = settings.llm_threads or max(1, (os.cpu_count() or 2) - 1)
+    llm, lock = _load(
+        str(path.resolve()), window, settings.max_answer_tokens, settings.temperature, threads
+    )
     target = Target(
         spec=spec,
         server="llama.cpp (in-process)",
@@ -96,7 +99,7 @@ def local_model(spec: str, path: Path, settings) -> ChatModel:
 
 @lru_cache(maxsize=2)
 def _load(
-    path: str, window: int, max_tokens: int, temperature: float
+    path: str, window: int, max_tokens: int, temperature: float, threads: int
 ) -> tuple[Any, threading.Lock]:
     """A LlamaCPP and the lock that serialises its use (llama.cpp contexts are not
     thread-safe), loaded once per file and settings."""
@@ -107,7 +110,7 @@ def _load(
         temperature=temperature,
         max_new_tokens=max_tokens,
         context_window=window,
-        model_kwargs={"n_threads": os.cpu_count() or 1, "verbose": False},
+        model_kwargs={"n_threads": threads, "n_threads_batch": threads, "verbose": False},
         verbose=False,
     )
     formatter = _chat_formatter(llm._model)
