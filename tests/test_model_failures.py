@@ -3,6 +3,8 @@ answer after retries / trimming, and never the key. Servers are real HTTP server
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from typer.testing import CliRunner
 
@@ -113,3 +115,24 @@ def test_errors_raised_by_the_library_are_domain_errors_without_the_key(demo_sto
     assert SECRET not in str(refused.value) and SECRET not in repr(newsqa.settings)
     with pytest.raises(ModelUnavailable, match="needs the server's URL"):
         NewsQA(store=demo_store).ask(QUESTION, model="openai-compatible:scripted")
+
+
+def test_an_eval_run_with_a_key_never_writes_the_key(demo_store, tmp_path):
+    from eval.runner import run_suite
+    from tests.conftest import DEMO
+
+    with ScriptedServer(Script()) as server:
+        run_suite(
+            DEMO / "demo-qa.jsonl",
+            store=demo_store,
+            model="openai-compatible:scripted",
+            limit=2,
+            out=tmp_path / "run",
+            base_url=server.url,
+            api_key=SECRET,
+        )
+    rows = [json.loads(line) for line in (tmp_path / "run" / "results.jsonl").open()]
+    assert [row["answer"]["model"] for row in rows] == ["openai-compatible:scripted"] * 2
+    written = [p for p in (tmp_path / "run").rglob("*") if p.is_file()]
+    assert len(written) >= 3
+    assert all(SECRET not in p.read_text(encoding="utf-8") for p in written)
