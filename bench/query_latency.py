@@ -69,6 +69,7 @@ def main() -> None:
             "(or pass --source-store DIR)"
         )
     facts = {"machine": machine(), "settings": settings_facts(), "sizes": {}}
+    facts["source"] = {"store": str(args.source_store), "articles": str(args.articles)}
     for size in [int(s) for s in args.sizes.split(",")]:
         facts["sizes"][str(size)] = _measure_size(size, args)
         save("query_latency", facts, _markdown(facts))
@@ -170,7 +171,9 @@ def _markdown(facts: dict) -> str:
             "`newsqa search QUESTION --store DIR`, median of 3 (warm OS file cache). "
             "Build = newsqa's real ingest with vectors reused instead of embedded (see the "
             "script's docstring): chunks past the real corpus are generated articles with "
-            "perturbed real vectors.",
+            "perturbed real vectors. Real articles and vectors: "
+            f"`{Path(facts['source']['articles']).name}` as embedded by newsqa in "
+            f"`{facts['source']['store']}`.",
             "",
             machine_line(facts["machine"]),
             "",
