@@ -15,7 +15,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 StoreOption = Annotated[
     Path | None,
-    typer.Option("--store", help="Store folder [default: $NEWSQA_HOME/store].", show_default=False),
+    typer.Option("--store", help="Store folder (default: $NEWSQA_HOME/store).", show_default=False),
 ]
 ChromaOption = Annotated[
     str | None,
