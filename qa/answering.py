@@ -15,7 +15,7 @@ from qa.errors import ContextTooLong
 from qa.models.base import AnswerModel, ModelContext, StreamingModel, WindowedModel
 from qa.models.registry import resolve, split_spec
 from qa.prompting import build_prompt, fit_passages
-from qa.support import check_support
+from qa.support import ClaimSupport, check_support
 from qa.types import Answer, Passage
 
 EXTRACTIVE = "extractive"
@@ -98,7 +98,7 @@ def finish(
     )
 
 
-def _unsupported_why(text: str, checks: list) -> str:
+def _unsupported_why(text: str, checks: list[ClaimSupport]) -> str:
     if not text:
         return "was empty"
     return "cited no passage it was given" if not checks else "rests on no cited passage"
