@@ -59,13 +59,15 @@ def test_a_feed_streams_its_first_entry_before_the_rest_is_written(tmp_path: Pat
 
 
 def test_a_ten_thousand_entry_feed_is_read_lazily_entry_by_entry(tmp_path: Path) -> None:
+    """The first entries come out without the other 9,997 being parsed (the whole feed through
+    ingest, with its peak memory, is in bench/bounded_memory.py)."""
     feed = tmp_path / "big.rss"
     feed.write_text(RSS_HEAD + "".join(rss_item(n) for n in range(10_000)) + RSS_TAIL)
     items = iter_sources([str(feed)])
-    assert [item.title for item in islice(items, 3)] == ["Story 0", "Story 1", "Story 2"]
-    rest = list(items)
-    assert len(rest) == 9_997 and all(isinstance(item, Article) for item in rest)
-    assert rest[-1].origin == f"{feed}#entry10000"
+    first = list(islice(items, 3))
+    assert [item.title for item in first] == ["Story 0", "Story 1", "Story 2"]
+    assert first[-1].origin == f"{feed}#entry3"
+    assert next(items).title == "Story 3"
 
 
 def test_a_broken_feed_too_big_to_parse_whole_keeps_the_entries_before_the_break(

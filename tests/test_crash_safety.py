@@ -1,7 +1,7 @@
 """SIGKILL an ingest at random moments: the store must open, hold every article fully or not at
 all, and reach exactly the state of an uninterrupted run when the same ingest is run again.
 
-The corpus is generated (a few hundred short articles, some syndicated copies, some edited
+The corpus is generated (200 short articles, some syndicated copies, some edited
 re-appearances of earlier ids) and chunked small, in small batches, so that kills land in every
 phase of a batch: embedding, journaling, the Chroma upsert, the ledger commit, the deletion of
 replaced chunks, the BM25 rebuild.
@@ -25,10 +25,10 @@ from qa import NewsQA
 from tests.store_checks import StoreState, audit
 
 TRIALS = int(os.environ.get("NEWSQA_KILL_TRIALS", "20"))
-KILLS_PER_STORE = 4
-ARTICLES = 280
-COPIES = 15
-EDITS = 10
+KILLS_PER_STORE = 5
+ARTICLES = 200
+COPIES = 12
+EDITS = 8
 # Small chunks and batches: many batch boundaries for the same embedding work.
 SETTINGS = {"chunk_tokens": 32, "chunk_overlap_tokens": 0}
 BATCH_CHUNKS = 48
