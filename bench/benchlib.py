@@ -49,6 +49,7 @@ SECTIONS = (
     "embedding_quality",
     "query_latency",
     "cold_start",
+    "tuning",
 )
 
 
