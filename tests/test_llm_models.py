@@ -200,8 +200,9 @@ def test_injected_instructions_do_not_change_which_citations_survive(hostile_sto
         ("smollm2", FAST),
         ("openai-compatible:smol", {**FAST, "base_url": server.url}),
     ):
-        answer = NewsQA(store=hostile_store, **options).ask(question, k=3, model=spec)
-        assert_citations_are_trustworthy(answer, given=3)
+        answer = NewsQA(store=hostile_store, **options).ask(question, k=2, model=spec)
+        assert any("allotment" in p.title for p in answer.passages), "the injection was not sent"
+        assert_citations_are_trustworthy(answer, given=2)
         assert not {"[7]", "[12]"} & {f"[{c.n}]" for c in answer.citations}
 
 
