@@ -17,8 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
-from index_store.terms import query_terms, terms
-from index_store.vectors import ChunkFilter
+from index_store.terms import ANALYZER_VERSION, query_terms, terms
+from index_store.vectors import UNDATED, ChunkFilter
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,7 @@ class KeywordIndex:
         code = {name: i for i, name in enumerate(self._source_names)}
         self._source_codes = np.array([code[s] for s in sources], dtype=np.int32)
         self._df = np.diff(retriever.scores["indptr"]) if chunk_ids else np.zeros(0)
+        self._position: dict[str, int] | None = None
 
     @classmethod
     def build(cls, rows: Iterable[tuple[str, str, int, str]]) -> KeywordIndex:
@@ -74,6 +75,17 @@ class KeywordIndex:
         df = int(self._df[index]) if index is not None and index < len(self._df) else 0
         return math.log(1 + (total - df + 0.5) / (df + 0.5))
 
+    def epochs(self, chunk_ids: Iterable[str]) -> dict[str, int]:
+        """Publication day (epoch seconds, UNDATED when unknown) of each indexed chunk, for the
+        recency prior: both retrievers' hits are chunks of this index."""
+        if self._position is None:
+            self._position = {chunk_id: i for i, chunk_id in enumerate(self.chunk_ids)}
+        found = {}
+        for chunk_id in chunk_ids:
+            i = self._position.get(chunk_id)
+            found[chunk_id] = int(self._epochs[i]) if i is not None else UNDATED
+        return found
+
     def _mask(self, where: ChunkFilter) -> np.ndarray:
         mask = np.ones(len(self.chunk_ids), dtype=bool)
         if where.since_epoch is not None:
@@ -97,6 +109,7 @@ class KeywordIndex:
         np.save(temp / "epochs.npy", self._epochs)
         meta = {
             "generation": generation,
+            "analyzer": ANALYZER_VERSION,
             "chunk_ids": self.chunk_ids,
             "sources": self._sources(),
         }
@@ -109,11 +122,14 @@ class KeywordIndex:
 
     @classmethod
     def load(cls, folder: Path) -> tuple[KeywordIndex, int] | None:
-        """The saved index and its generation, or None when there is none readable."""
+        """The saved index and its generation, or None when there is none readable or it was
+        built with another analyzer (then it is rebuilt, as for a stale generation)."""
         import bm25s
 
         try:
             meta = json.loads((folder / "meta.json").read_text())
+            if meta.get("analyzer") != ANALYZER_VERSION:
+                return None
             retriever = (
                 bm25s.BM25.load(str(folder / "bm25"), mmap=True, show_progress=False)
                 if meta["chunk_ids"]

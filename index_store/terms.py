@@ -10,6 +10,9 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+ANALYZER_VERSION = "1"
+"""Bumped whenever `terms` changes, so persisted BM25 indexes built the old way are rebuilt."""
+
 _WORD = re.compile(r"\w+(?:[.'’]\w+)*", re.UNICODE)
 
 QUESTION_WORDS = frozenset(

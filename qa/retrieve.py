@@ -1,26 +1,37 @@
-"""Hybrid retrieval: dense (Chroma) and keyword (BM25) hits fused by reciprocal rank.
+"""Hybrid retrieval: dense (Chroma) and keyword (BM25) hits fused by reciprocal rank, a recency
+prior when answering as of a date, then passages sized for reading.
 
-Both sides apply the same filters inside their index, so a filter never leaves fewer than k
-passages while enough matching chunks exist. Hits are capped per article so one long story
-cannot fill the top k.
+Both sides apply the same filters inside their index. Fused hits become passages (the hit chunk
+and its neighbouring sentences, `qa.passages`); a hit whose passage overlaps one already taken
+from its article, or that is a near-duplicate of a taken passage from another outlet
+(`qa.dedupe`), adds nothing but its outlet; at most `max_per_article` passages per article. When
+that leaves fewer than k passages while the indexes had more hits, they are asked for more.
 """
 
 from __future__ import annotations
 
 import time
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+
+import numpy as np
 
 from index_store.manifest import ArticleRecord, ChunkRecord
 from index_store.store import Store
+from qa.dedupe import near_duplicate, shingles
 from qa.filters import Filters
+from qa.passages import Window, article_sentences, expand, free_run
+from qa.rerank import rerank
 from qa.settings import Settings
 from qa.types import Passage
+
+DAY = 86_400
+MAX_CANDIDATES = 5_000
 
 
 @dataclass(frozen=True)
 class Candidate:
-    """A fused hit before it becomes a passage; the per-side ranks feed abstention."""
+    """A fused hit before it becomes a passage."""
 
     chunk_id: str
     score: float
@@ -29,39 +40,87 @@ class Candidate:
     dense_similarity: float
 
 
+@dataclass
+class _Hits:
+    """Ranked chunk ids of each query made, and whether any of them may have more to give."""
+
+    dense: list[list[str]] = field(default_factory=list)
+    keyword: list[list[str]] = field(default_factory=list)
+    similarity: dict[str, float] = field(default_factory=dict)
+    more: bool = False
+
+
 def retrieve(
     store: Store, settings: Settings, question: str, k: int, filters: Filters
 ) -> tuple[list[Passage], dict[str, float]]:
-    """The top-k passages for a question, and the time each side took in ms."""
-    timings: dict[str, float] = {}
-    where = filters.chunk_filter()
+    """The top-k passages for a question, and the time each stage took in ms."""
+    timings: dict[str, float] = defaultdict(float)
     started = time.perf_counter()
     vector = store.embedder.encode([question])[0]
-    dense = store.vectors.query(vector, settings.candidates, where)
-    timings["dense"] = (time.perf_counter() - started) * 1000
+    timings["embed"] = _ms(started)
+    n = settings.candidates
+    while True:
+        hits = _search(store, settings, question, vector, filters, n, timings)
+        started = time.perf_counter()
+        candidates = fuse(hits.dense, hits.keyword, hits.similarity, settings.rrf_k)
+        if filters.as_of is not None and settings.recency_weight > 0:
+            candidates = _with_recency(store, settings, candidates, filters)
+        chunks = store.manifest.chunks(c.chunk_id for c in candidates)
+        articles = _Articles(store)
+        if settings.rerank_weight > 0:
+            titles = {
+                c.chunk_id: articles.title(chunks[c.chunk_id].article_id)
+                for c in candidates[: settings.rerank_depth]
+                if c.chunk_id in chunks
+            }
+            candidates = rerank(
+                question, candidates, chunks, titles, settings.rerank_weight, settings.rerank_depth
+            )
+        passages = _passages(settings, candidates, chunks, articles, k)
+        timings["passages"] += _ms(started)
+        if len(passages) >= k or not hits.more or n >= MAX_CANDIDATES:
+            return passages, dict(timings)
+        n *= 4
+
+
+def _search(
+    store: Store,
+    settings: Settings,
+    question: str,
+    vector: np.ndarray,
+    filters: Filters,
+    n: int,
+    timings: dict[str, float],
+) -> _Hits:
+    """Both retrievers over the filtered store."""
+    where = filters.chunk_filter()
     started = time.perf_counter()
-    keyword = store.keyword_index().search(question, settings.candidates, where)
-    timings["keyword"] = (time.perf_counter() - started) * 1000
-    candidates = fuse(
-        [h.chunk_id for h in dense],
-        [h.chunk_id for h in keyword],
-        {h.chunk_id: h.similarity for h in dense},
-        settings.rrf_k,
+    dense = store.vectors.query(vector, n, where)
+    timings["dense"] += _ms(started)
+    started = time.perf_counter()
+    keyword = store.keyword_index().search(question, n, where)
+    timings["keyword"] += _ms(started)
+    return _Hits(
+        dense=[[h.chunk_id for h in dense]],
+        keyword=[[h.chunk_id for h in keyword]],
+        similarity={h.chunk_id: h.similarity for h in dense},
+        more=len(dense) == n or len(keyword) == n,
     )
-    return _passages(store, settings, candidates, k), timings
 
 
 def fuse(
-    dense_ids: list[str], keyword_ids: list[str], similarity: dict[str, float], rrf_k: int
+    dense: list[list[str]],
+    keyword: list[list[str]],
+    similarity: dict[str, float],
+    rrf_k: int,
 ) -> list[Candidate]:
-    """Reciprocal rank fusion: each side adds 1 / (rrf_k + rank)."""
+    """Reciprocal rank fusion: each ranked list adds 1 / (rrf_k + rank) to its chunks."""
     scores: dict[str, float] = defaultdict(float)
-    for rank, chunk_id in enumerate(dense_ids, 1):
-        scores[chunk_id] += 1.0 / (rrf_k + rank)
-    for rank, chunk_id in enumerate(keyword_ids, 1):
-        scores[chunk_id] += 1.0 / (rrf_k + rank)
-    dense_rank = {c: r for r, c in enumerate(dense_ids, 1)}
-    keyword_rank = {c: r for r, c in enumerate(keyword_ids, 1)}
+    for ranked in (*dense, *keyword):
+        for rank, chunk_id in enumerate(ranked, 1):
+            scores[chunk_id] += 1.0 / (rrf_k + rank)
+    dense_rank = _best_ranks(dense)
+    keyword_rank = _best_ranks(keyword)
     ordered = sorted(scores, key=lambda c: -scores[c])
     return [
         Candidate(c, scores[c], dense_rank.get(c), keyword_rank.get(c), similarity.get(c, 0.0))
@@ -69,43 +128,151 @@ def fuse(
     ]
 
 
-def _passages(
-    store: Store, settings: Settings, candidates: list[Candidate], k: int
-) -> list[Passage]:
-    chunks = store.manifest.chunks(c.chunk_id for c in candidates)
-    articles: dict[str, ArticleRecord | None] = {}
-    per_article: dict[str, int] = defaultdict(int)
-    passages: list[Passage] = []
+def recency_prior(age_days: float, half_life_days: float) -> float:
+    """1 for a story of the day, halving every `half_life_days`; 0 for an undated one."""
+    if age_days < 0:
+        return 0.0
+    return 0.5 ** (age_days / half_life_days)
+
+
+def _with_recency(
+    store: Store, settings: Settings, candidates: list[Candidate], filters: Filters
+) -> list[Candidate]:
+    """Scale fused scores by 1 + recency_weight * prior(age at the as-of date)."""
+    as_of = filters.chunk_filter().as_of_epoch
+    epochs = store.keyword_index().epochs(c.chunk_id for c in candidates)
+    rescored = []
     for candidate in candidates:
-        chunk = chunks.get(candidate.chunk_id)
-        if chunk is None:
-            continue
-        if per_article[chunk.article_id] >= settings.max_per_article:
-            continue
-        if chunk.article_id not in articles:
-            articles[chunk.article_id] = store.manifest.article(chunk.article_id)
-        article = articles[chunk.article_id]
-        if article is None:
-            continue
-        per_article[chunk.article_id] += 1
-        passages.append(_passage(len(passages) + 1, candidate.score, chunk, article))
-        if len(passages) == k:
+        epoch = epochs[candidate.chunk_id]
+        age = (as_of - epoch) / DAY if epoch >= 0 else -1.0
+        boost = 1.0 + settings.recency_weight * recency_prior(age, settings.recency_half_life_days)
+        rescored.append(replace(candidate, score=candidate.score * boost))
+    return sorted(rescored, key=lambda c: -c.score)
+
+
+@dataclass
+class _Taken:
+    """A passage being assembled: where it is, and every outlet that printed it."""
+
+    candidate: Candidate
+    chunk: ChunkRecord
+    article: ArticleRecord
+    window: Window
+    text: str
+    shingles: frozenset[int]
+    outlets: list[str]
+
+
+class _Articles:
+    """Article records and their sentence spans, read once per query."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._records: dict[str, ArticleRecord | None] = {}
+        self._sentences: dict[str, list[tuple[int, int]]] = {}
+
+    def get(self, article_id: str) -> ArticleRecord | None:
+        if article_id not in self._records:
+            self._records[article_id] = self._store.manifest.article(article_id)
+        return self._records[article_id]
+
+    def title(self, article_id: str) -> str:
+        record = self.get(article_id)
+        return record.title if record else ""
+
+    def sentences(self, article_id: str) -> list[tuple[int, int]]:
+        if article_id not in self._sentences:
+            chunks = self._store.manifest.article_chunks(article_id)
+            self._sentences[article_id] = article_sentences(chunks)
+        return self._sentences[article_id]
+
+
+def _passages(
+    settings: Settings,
+    candidates: list[Candidate],
+    chunks: dict[str, ChunkRecord],
+    articles: _Articles,
+    k: int,
+) -> list[Passage]:
+    """Candidates in order become passages; one from an article that already has
+    `max_per_article` waits, and fills the places no other article can (a store of one
+    article still answers from several of its passages)."""
+    taken: list[_Taken] = []
+    deferred: list[Candidate] = []
+    for candidate in candidates:
+        if _take(settings, candidate, chunks, articles, taken, capped=True) == "capped":
+            deferred.append(candidate)
+        if len(taken) == k:
             break
-    return passages
+    for candidate in deferred:
+        if len(taken) == k:
+            break
+        _take(settings, candidate, chunks, articles, taken, capped=False)
+    return [_passage(rank, t) for rank, t in enumerate(taken, 1)]
 
 
-def _passage(rank: int, score: float, chunk: ChunkRecord, article: ArticleRecord) -> Passage:
-    outlets = (article.source, *(source for source, _ in article.also_in))
+def _take(
+    settings: Settings,
+    candidate: Candidate,
+    chunks: dict[str, ChunkRecord],
+    articles: _Articles,
+    taken: list[_Taken],
+    capped: bool,
+) -> str:
+    """Add the candidate's passage to `taken`, or say why not: "capped", "skipped" (unknown, or
+    wholly inside a passage of its article) or "duplicate" (its outlets join the twin's). Next
+    to a passage of its article, a hit grows only over the sentences that passage lacks."""
+    chunk = chunks.get(candidate.chunk_id)
+    article = articles.get(chunk.article_id) if chunk else None
+    if chunk is None or article is None:
+        return "skipped"
+    same_article = [t for t in taken if t.article.id == article.id]
+    if capped and len(same_article) >= settings.max_per_article:
+        return "capped"
+    run, hit = free_run(
+        articles.sentences(article.id), [t.window for t in same_article], (chunk.start, chunk.end)
+    )
+    if not run:
+        return "skipped"
+    window = expand(run, hit, settings.passage_max_chars)
+    text = window.text(article.text)
+    marks = shingles(text)
+    for twin in taken:
+        if near_duplicate(twin.shingles, marks, settings.duplicate_overlap):
+            twin.outlets.extend(_outlets(article))
+            return "duplicate"
+    taken.append(_Taken(candidate, chunk, article, window, text, marks, _outlets(article)))
+    return "taken"
+
+
+def _outlets(article: ArticleRecord) -> list[str]:
+    return [s for s in (article.source, *(source for source, _ in article.also_in)) if s]
+
+
+def _passage(rank: int, taken: _Taken) -> Passage:
+    article = taken.article
     return Passage(
         rank=rank,
-        score=round(score, 6),
-        chunk_id=chunk.chunk_id,
+        score=round(taken.candidate.score, 6),
+        chunk_id=taken.chunk.chunk_id,
         article_id=article.id,
         title=article.title,
-        text=chunk.text,
+        text=taken.text,
         source=article.source,
         published=article.published,
         url=article.url,
-        sources=tuple(dict.fromkeys(s for s in outlets if s)),
-        sentence_spans=chunk.sentences,
+        sources=tuple(dict.fromkeys(taken.outlets)),
+        sentence_spans=taken.window.sentences,
     )
+
+
+def _best_ranks(lists: list[list[str]]) -> dict[str, int]:
+    ranks: dict[str, int] = {}
+    for ranked in lists:
+        for rank, chunk_id in enumerate(ranked, 1):
+            ranks[chunk_id] = min(rank, ranks.get(chunk_id, rank))
+    return ranks
+
+
+def _ms(started: float) -> float:
+    return (time.perf_counter() - started) * 1000

@@ -1,46 +1,80 @@
-"""The default answer model: no LLM, answers with the retrieved sentence that best answers the
-question, cited, or abstains when no sentence holds the question's key terms.
+"""The default answer model: no LLM. It answers with the retrieved sentence that best answers the
+question, cited, or abstains when the evidence is too weak (`qa.abstain`).
 
-A sentence's score mixes how much of the question's rare terms it contains (idf-weighted, stemmed),
-how close it is to the question in embedding space, whether its passage covers the rest of the
-question, and whether it holds the kind of thing asked for (a time for "when", a number for
-"how many"...).
+Each sentence of the passages is described by a few signals (`SentenceFeatures`) and scored by a
+weighted sum (`SENTENCE_WEIGHTS`): a logistic regression fitted on the tune half of the dev
+questions by `bench/fit_answerer.py`, where a sentence is a positive when it holds a gold answer.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import asdict, dataclass
 
 import numpy as np
 
 from index_store.terms import query_words, stems, terms
-from qa.answer_types import expected_kind, offers_kind
+from qa.abstain import should_abstain
+from qa.answer_types import expected_kind, novel_answer, offers_kind
 from qa.citations import ABSTAIN_PHRASE, quoted
 from qa.models.base import ModelContext, ProviderStatus
+from qa.question_terms import covered, term_weights
 from qa.types import Passage
 
-WEIGHTS = {"coverage": 0.40, "similarity": 0.40, "context": 0.10, "kind": 0.10}
-MIN_COVERAGE = 0.3
-MIN_SCORE = 0.645
 MIN_WORDS = 4
+MAX_ANSWER_WORDS = 60
+NEAR_WORDS = 6
+MAX_EMBEDDED = 24
+"""Only the sentences that share most with the question (or follow one that does) are embedded
+and scored: the rest cannot win, and embedding every sentence of five passages cost ~1 s."""
+
+SENTENCE_WEIGHTS = {
+    "bias": -5.205,
+    "coverage": 0.295,
+    "similarity": 2.224,
+    "context": 1.161,
+    "kind": 1.97,
+    "novel": 0.834,
+    "rank": 0.507,
+    "after_match": -0.873,
+    "near": 0.984,
+}
+"""Fitted by bench/fit_answerer.py (see eval/RESULTS.md); the names are SentenceFeatures fields."""
+
+
+@dataclass(frozen=True)
+class SentenceFeatures:
+    """Why a sentence may answer the question, each in [0, 1].
+
+    coverage: share of the question's term weight the sentence holds; similarity: its embedding
+    cosine to the question; context: the same share over its passage and title; kind: offers the
+    kind of thing asked for (`qa.answer_types`); novel: holds a name or number the question does
+    not; rank: 1 / its passage's rank; after_match: coverage of the sentence before it (answers
+    often follow the sentence that restates the question); near: a new name or number stands
+    within NEAR_WORDS words of a question term.
+    """
+
+    coverage: float
+    similarity: float
+    context: float
+    kind: float
+    novel: float
+    rank: float
+    after_match: float
+    near: float
 
 
 @dataclass(frozen=True)
 class ScoredSentence:
     passage_index: int
     text: str
-    coverage: float
-    similarity: float
-    context: float
-    kind: float
+    features: SentenceFeatures
 
     @property
     def score(self) -> float:
-        return (
-            WEIGHTS["coverage"] * self.coverage
-            + WEIGHTS["similarity"] * self.similarity
-            + WEIGHTS["context"] * self.context
-            + WEIGHTS["kind"] * self.kind
+        values = asdict(self.features)
+        return SENTENCE_WEIGHTS["bias"] + sum(
+            SENTENCE_WEIGHTS[name] * value for name, value in values.items()
         )
 
 
@@ -51,40 +85,51 @@ class ExtractiveModel:
         self._store = context.store
 
     def generate(self, question: str, passages: list[Passage]) -> str:
-        best = self.best_sentence(question, passages)
-        if best is None or best.coverage < MIN_COVERAGE or best.score < MIN_SCORE:
+        ranked = self.rank_sentences(question, passages)
+        if not ranked or should_abstain(question, passages, ranked):
             return ABSTAIN_PHRASE
-        return f"{quoted(best.text)} [{best.passage_index + 1}]"
+        best = ranked[0]
+        return f"{quoted(shorten(best.text, question))} [{best.passage_index + 1}]"
 
-    def best_sentence(self, question: str, passages: list[Passage]) -> ScoredSentence | None:
+    def rank_sentences(self, question: str, passages: list[Passage]) -> list[ScoredSentence]:
+        """Every sentence of the passages, best answer first."""
         scored = self.score_sentences(question, passages)
-        return max(scored, key=lambda s: s.score) if scored else None
+        return sorted(scored, key=lambda s: -s.score)
 
     def score_sentences(self, question: str, passages: list[Passage]) -> list[ScoredSentence]:
-        weight = term_weights(query_words(question))
+        weight = term_weights(question)
         if not weight or not passages:
             return []
         kind = expected_kind(question)
-        found = [
-            (i, sentence)
-            for i, passage in enumerate(passages)
-            for sentence in _sentences(passage)
-            if len(sentence.split()) >= MIN_WORDS
-        ]
+        found = []
+        for i, passage in enumerate(passages):
+            previous = 0.0
+            for sentence in passage_sentences(passage):
+                coverage = covered(weight, terms(sentence))
+                if len(sentence.split()) >= MIN_WORDS:
+                    found.append((i, sentence, coverage, previous))
+                previous = coverage
+        found = sorted(found, key=lambda f: (-f[2] - f[3] / 2, f[0]))[:MAX_EMBEDDED]
         if not found:
             return []
-        similarities = self._similarities(question, [s for _, s in found])
-        contexts = [_covered(weight, terms(f"{p.title} {p.text}")) for p in passages]
+        similarities = self._similarities(question, [s for _, s, _, _ in found])
+        contexts = [covered(weight, terms(f"{p.title} {p.text}")) for p in passages]
         return [
             ScoredSentence(
-                passage_index=i,
-                text=sentence,
-                coverage=_covered(weight, terms(sentence)),
-                similarity=float(similarity),
-                context=contexts[i],
-                kind=offers_kind(sentence, kind, question),
+                i,
+                sentence,
+                SentenceFeatures(
+                    coverage=coverage,
+                    similarity=float(similarity),
+                    context=contexts[i],
+                    kind=offers_kind(sentence, kind, question),
+                    novel=novel_answer(sentence, question),
+                    rank=1.0 / (i + 1),
+                    after_match=previous,
+                    near=near_match(sentence, set(weight), question),
+                ),
             )
-            for (i, sentence), similarity in zip(found, similarities)
+            for (i, sentence, coverage, previous), similarity in zip(found, similarities)
         ]
 
     def _similarities(self, question: str, sentences: list[str]) -> np.ndarray:
@@ -94,31 +139,35 @@ class ExtractiveModel:
         return vectors[1:] @ vectors[0]
 
 
-def term_weights(question_words: list[str]) -> dict[str, float]:
-    """How specific each question term is, by its rarity in general English (wordfreq's Zipf
-    scale: 7 is "the", 1 is very rare). Corpus idf is unreliable in small stores and says
-    nothing about whether a word is what the question is about."""
-    from wordfreq import zipf_frequency
-
-    weights: dict[str, float] = {}
-    for word, stem in zip(question_words, stems(question_words)):
-        rarity = max(0.5, 7.0 - zipf_frequency(word, "en"))
-        weights[stem] = max(weights.get(stem, 0.0), rarity)
-    return weights
-
-
-def _sentences(passage: Passage) -> list[str]:
+def passage_sentences(passage: Passage) -> list[str]:
     if passage.sentence_spans:
         return [passage.text[a:b].strip() for a, b in passage.sentence_spans]
     return [line.strip() for line in passage.text.splitlines() if line.strip()]
 
 
-def _covered(weight: dict[str, float], present: list[str]) -> float:
-    total = sum(weight.values())
-    if total <= 0:
-        return 0.0
-    have = set(present)
-    return sum(w for t, w in weight.items() if t in have) / total
+def near_match(sentence: str, question_terms: set[str], question: str) -> float:
+    """1 when a name or number the question lacks stands within NEAR_WORDS words of one of the
+    question's terms: the answer is usually said right beside what the question asks about."""
+    words = sentence.split()
+    matched = [i for i, w in enumerate(words) if set(terms(w)) & question_terms]
+    fresh = [i for i, w in enumerate(words) if novel_answer(w, question)]
+    return float(any(abs(i - j) <= NEAR_WORDS for i in matched for j in fresh if i != j))
+
+
+def shorten(sentence: str, question: str) -> str:
+    """The sentence, or for a run-on one the MAX_ANSWER_WORDS words around its best match of the
+    question's terms, marked with ellipses."""
+    words = sentence.split()
+    if len(words) <= MAX_ANSWER_WORDS:
+        return sentence
+    wanted = set(stems(query_words(question)))
+    hits = [i for i, w in enumerate(words) if set(terms(w)) & wanted]
+    centre = hits[len(hits) // 2] if hits else 0
+    first = max(0, min(centre - MAX_ANSWER_WORDS // 2, len(words) - MAX_ANSWER_WORDS))
+    kept = " ".join(words[first : first + MAX_ANSWER_WORDS])
+    prefix = "… " if first > 0 else ""
+    suffix = " …" if first + MAX_ANSWER_WORDS < len(words) else ""
+    return re.sub(r"\s+", " ", f"{prefix}{kept}{suffix}")
 
 
 class ExtractiveProvider:

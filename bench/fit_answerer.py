@@ -1,0 +1,167 @@
+"""Fit the extractive answerer's sentence weights and its abstention model on the tune half of a
+dev suite, and report both halves.
+
+    python bench/fit_answerer.py --store /work/stores/rtqa-small \
+        --suite ../shared/data/realtimeqa/questions-2025-small.jsonl
+
+1. Sentence weights: logistic regression over `SentenceFeatures`, a sentence being a positive when
+   it holds a gold answer (answerable tune questions only).
+2. Abstention: logistic regression over `qa.abstain.Evidence` (with the fitted sentence weights),
+   a positive being an answerable question; the threshold is the one on the tune half with the
+   best abstention F1 among those with at most 10% false abstentions (with `qa.abstain.abstains`'
+   phrase rule applied too; when no threshold keeps false abstentions that low, the lowest).
+
+Passages are retrieved once per question (as of its date, as eval does) and cached in
+bench/.cache/, keyed by store and suite. Prints the fitted constants to paste into
+`qa/models/extractive.py` and `qa/abstain.py`, and the accuracy / abstention figures of each half.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import pickle
+from dataclasses import asdict, fields
+from pathlib import Path
+
+import numpy as np
+from tune_retrieval import CACHE, Memo, eval_split
+
+from eval.normalize import contains_any
+from eval.suite import load_suite
+from index_store.store import Store
+from qa import NewsQA
+from qa import abstain as abstain_module
+from qa.models import extractive
+from qa.models.base import ModelContext
+
+MAX_FALSE_ABSTENTIONS = 0.10
+
+
+def retrieved(nq: NewsQA, suite_path: str, store: str, overrides: dict) -> list:
+    code = "".join(Path(f"qa/{name}.py").read_text() for name in ("retrieve", "passages", "rerank"))
+    text = f"{store}|{suite_path}|{sorted(overrides.items())}|{code}"
+    key = hashlib.sha1(text.encode()).hexdigest()
+    cache = CACHE / f"passages-{key[:12]}.pkl"
+    if cache.exists():
+        return pickle.loads(cache.read_bytes())
+    rows = []
+    for q in load_suite(suite_path).questions:
+        rows.append((q, nq.search(q.question, as_of=q.as_of)))
+    CACHE.mkdir(exist_ok=True)
+    cache.write_bytes(pickle.dumps(rows))
+    return rows
+
+
+def fit_logistic(x: np.ndarray, y: np.ndarray, names: list[str]) -> dict[str, float]:
+    from sklearn.linear_model import LogisticRegression
+
+    model = LogisticRegression(C=1.0, class_weight="balanced", max_iter=1000).fit(x, y)
+    weights = {"bias": round(float(model.intercept_[0]), 3)}
+    weights.update({n: round(float(w), 3) for n, w in zip(names, model.coef_[0])})
+    return weights
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--store", required=True)
+    parser.add_argument("--suite", required=True)
+    parser.add_argument("--set", action="append", default=[], help="a setting, NAME=VALUE")
+    parser.add_argument("--keep-weights", action="store_true", help="score with current weights")
+    args = parser.parse_args()
+    overrides = dict(item.split("=", 1) for item in args.set)
+    nq = NewsQA(store=args.store, **overrides)
+    memo = Memo(args.store)
+    memo.install(nq)
+    rows = retrieved(nq, args.suite, args.store, overrides)
+    store = Store.open(nq.settings.index_config())
+    model = extractive.ExtractiveModel(ModelContext(nq.settings, store))
+    scored = [(q, passages, model.score_sentences(q.question, passages)) for q, passages in rows]
+    memo.save()
+
+    if not args.keep_weights:
+        names = [f.name for f in fields(extractive.SentenceFeatures)]
+        x, y = [], []
+        for q, _, sentences in scored:
+            if eval_split(q.id) == "tune" and q.answers:
+                for s in sentences:
+                    x.append([getattr(s.features, n) for n in names])
+                    y.append(contains_any(s.text, q.answers))
+        extractive.SENTENCE_WEIGHTS.update(fit_logistic(np.array(x), np.array(y), names))
+    print("SENTENCE_WEIGHTS =", extractive.SENTENCE_WEIGHTS)
+
+    facts = {}
+    for q, passages, sentences in scored:
+        ranked = sorted(sentences, key=lambda s: -s.score)
+        if ranked:
+            facts[q.id] = (ranked, abstain_module.evidence(q.question, passages, ranked))
+    names = [f.name for f in fields(abstain_module.Evidence)]
+    if not args.keep_weights:
+        x = [list(asdict(facts[q.id][1]).values()) for q, _, _ in scored if _tune(q, facts)]
+        y = [bool(q.answers) for q, _, _ in scored if _tune(q, facts)]
+        abstain_module.WEIGHTS.update(fit_logistic(np.array(x), np.array(y), names))
+        abstain_module.THRESHOLD = choose_threshold(scored, facts, "tune")
+    print("WEIGHTS =", abstain_module.WEIGHTS)
+    print("THRESHOLD =", abstain_module.THRESHOLD)
+    for split in ("tune", "holdout", None):
+        print(split or "all", report(scored, facts, split, abstain_module.THRESHOLD))
+
+
+def _tune(q, facts) -> bool:
+    return eval_split(q.id) == "tune" and q.id in facts
+
+
+def outcomes(scored, facts, split, threshold):
+    """(expects abstention, abstained, answered correctly) per question of the split."""
+    found = []
+    for q, _, _ in scored:
+        if split and eval_split(q.id) != split:
+            continue
+        if q.id not in facts:
+            found.append((not q.answers, True, False))
+            continue
+        ranked, evidence = facts[q.id]
+        abstained = abstain_module.abstains(evidence, threshold)
+        correct = bool(q.answers) and not abstained and contains_any(ranked[0].text, q.answers)
+        found.append((not q.answers, abstained, correct))
+    return found
+
+
+def report(scored, facts, split, threshold) -> dict[str, float]:
+    found = outcomes(scored, facts, split, threshold)
+    answerable = [f for f in found if not f[0]]
+    both = sum(e and a for e, a, _ in found)
+    precision = both / max(1, sum(a for _, a, _ in found))
+    recall = both / max(1, sum(e for e, _, _ in found))
+    oracle = [
+        any(contains_any(s.text, q.answers) for s in sentences)
+        for q, _, sentences in scored
+        if q.answers and (not split or eval_split(q.id) == split)
+    ]
+    top1 = [
+        bool(facts.get(q.id)) and contains_any(facts[q.id][0][0].text, q.answers)
+        for q, _, _ in scored
+        if q.answers and (not split or eval_split(q.id) == split)
+    ]
+    return {
+        "questions": len(found),
+        "accuracy": round(sum(c for _, _, c in answerable) / max(1, len(answerable)), 3),
+        "top1_sentence": round(sum(top1) / max(1, len(top1)), 3),
+        "sentence_ceiling": round(sum(oracle) / max(1, len(oracle)), 3),
+        "abstain_f1": round(2 * precision * recall / max(1e-9, precision + recall), 3),
+        "false_abstention": round(sum(a for _, a, _ in answerable) / max(1, len(answerable)), 3),
+    }
+
+
+def choose_threshold(scored, facts, split) -> float:
+    """Best abstention F1 on the split with false abstentions at most MAX_FALSE_ABSTENTIONS."""
+    best = (-1.0, 0.05)
+    for threshold in np.arange(0.05, 0.96, 0.01):
+        result = report(scored, facts, split, float(threshold))
+        if result["false_abstention"] <= MAX_FALSE_ABSTENTIONS:
+            best = max(best, (result["abstain_f1"], round(float(threshold), 2)))
+    return best[1]
+
+
+if __name__ == "__main__":
+    main()

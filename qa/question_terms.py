@@ -1,0 +1,37 @@
+"""What a question is about: its content terms, each weighted by how specific it is, and how much
+of that weight a text holds. Shared by reranking, answer selection and abstention."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import lru_cache
+
+from index_store.terms import query_words, stems
+
+
+@lru_cache(maxsize=256)
+def _cached_weights(question: str) -> tuple[tuple[str, float], ...]:
+    from wordfreq import zipf_frequency
+
+    words = query_words(question)
+    weights: dict[str, float] = {}
+    for word, stem in zip(words, stems(words)):
+        rarity = max(0.5, 7.0 - zipf_frequency(word, "en"))
+        weights[stem] = max(weights.get(stem, 0.0), rarity)
+    return tuple(weights.items())
+
+
+def term_weights(question: str) -> dict[str, float]:
+    """Stemmed question terms weighted by rarity in general English (wordfreq's Zipf scale: 7 is
+    "the", 1 is very rare). Corpus idf is unreliable in small stores and says nothing about
+    whether a word is what the question is about."""
+    return dict(_cached_weights(question))
+
+
+def covered(weight: dict[str, float], present: Iterable[str]) -> float:
+    """Share of the question's term weight found among `present` terms."""
+    total = sum(weight.values())
+    if total <= 0:
+        return 0.0
+    have = set(present)
+    return sum(w for t, w in weight.items() if t in have) / total

@@ -1,0 +1,181 @@
+"""Retrieval end to end on real stores (real Chroma, the packaged model): filters, answering as of
+a date, syndicated copies collapsed, per-article cap, passage length cap, BM25 kept in step."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from index_store.store import Store
+from qa import NewsQA
+from tests.conftest import DEMO, read_jsonl
+
+DEMO_QA = {case["id"]: case for case in read_jsonl(DEMO / "demo-qa.jsonl")}
+
+
+def story(outlet: str, title: str, published: str, body: str) -> str:
+    url = f"https://{outlet.lower().replace(' ', '')}.example/{title.lower().replace(' ', '-')}"
+    return (
+        f"---\ntitle: {title}\nsource: {outlet}\nurl: {url}\npublished: {published}\n---\n{body}\n"
+    )
+
+
+WIRE = (
+    "Engineers closed the Saltmarsh swing bridge on Monday after divers found cracks in two of "
+    "its piers. The county said repairs would cost 1.4 million pounds and take until October. "
+    "Buses will divert through Eastgate, adding twenty minutes to the journey. "
+    "Traders on the quay said the closure would hit the busiest months of the year. "
+    "The bridge, opened in 1898, carries about 9,000 vehicles a day."
+)
+LONG = " ".join(
+    f"Saltmarsh bridge update {i}: the swing bridge repairs continued with crews on the piers."
+    for i in range(80)
+)
+
+
+@pytest.fixture(scope="module")
+def wire_store(tmp_path_factory) -> Path:
+    """One wire story printed by three outlets (one trimmed, one with its own lead), a long
+    article that matches everywhere, and an unrelated story."""
+    folder = tmp_path_factory.mktemp("wire")
+    copies = {
+        "a.txt": story("Saltmarsh Echo", "Swing bridge shut", "2025-03-03", WIRE),
+        "b.txt": story(
+            "County Post",
+            "Bridge closed for repairs",
+            "2025-03-03",
+            WIRE.rsplit(" The bridge,", 1)[0],
+        ),
+        "c.txt": story(
+            "Coast Daily", "Cracks close bridge", "2025-03-04", "From our wire desk. " + WIRE
+        ),
+        "long.txt": story("Saltmarsh Echo", "Bridge diary", "2025-03-05", LONG),
+        "other.txt": story(
+            "Coast Daily",
+            "Lifeboat day",
+            "2025-03-05",
+            "The lifeboat crew held an open day on Sunday.",
+        ),
+    }
+    for name, text in copies.items():
+        (folder / name).write_text(text)
+    store = folder / "store"
+    NewsQA(store=store).ingest([folder])
+    return store
+
+
+def test_syndicated_near_duplicates_collapse_to_one_passage_listing_every_outlet(wire_store):
+    passages = NewsQA(store=wire_store).search(
+        "How much will the Saltmarsh swing bridge repairs cost?", k=4
+    )
+    wire = [p for p in passages if "1.4 million" in p.text]
+    assert len(wire) == 1
+    assert set(wire[0].sources) == {"Saltmarsh Echo", "County Post", "Coast Daily"}
+
+
+def test_one_article_fills_at_most_max_per_article_places_while_others_match(wire_store):
+    for cap in (1, 2):
+        nq = NewsQA(store=wire_store, max_per_article=cap)
+        passages = nq.search("Saltmarsh swing bridge repairs piers", k=cap + 2)
+        per_article = [p.article_id for p in passages]
+        assert len(passages) == cap + 2
+        assert max(per_article.count(a) for a in per_article) == cap
+
+
+def test_an_article_past_its_cap_fills_the_places_no_other_article_can(wire_store):
+    nq = NewsQA(store=wire_store, max_per_article=1)
+    passages = nq.search("Saltmarsh swing bridge repairs", k=4, source="Saltmarsh Echo")
+    assert len(passages) == 4
+    assert [p.title for p in passages].count("Bridge diary") == 3
+    diary = [p.text for p in passages if p.title == "Bridge diary"]
+    assert len(set(diary)) == 3 and not any(a in b for a in diary for b in diary if a != b)
+
+
+def test_passages_grow_around_the_hit_but_never_past_the_cap(wire_store):
+    for cap in (300, 1200):
+        passages = NewsQA(store=wire_store, passage_max_chars=cap).search(
+            "swing bridge piers crews", k=5
+        )
+        assert passages and all(len(p.text) <= cap for p in passages)
+    wide = NewsQA(store=wire_store, passage_max_chars=1200).search("lifeboat open day", k=1)[0]
+    assert wide.text.startswith("The lifeboat crew")
+
+
+def test_filters_apply_inside_the_store_and_still_fill_k(demo_store):
+    nq = NewsQA(store=demo_store)
+    since = nq.search("Harrowgate", k=4, since="2025-04-01")
+    assert len(since) == 4 and all(p.published and p.published >= "2025-04-01" for p in since)
+    until = nq.search("Harrowgate", k=3, until="2025-02-28")
+    assert len(until) == 3 and all(p.published and p.published <= "2025-02-28" for p in until)
+    outlet = since[0].source
+    assert all(outlet in p.sources for p in nq.search("Harrowgate", k=5, source=outlet))
+    assert nq.search("Harrowgate", k=5, since="2031-01-01") == []
+
+
+def test_as_of_sees_nothing_later_and_answers_from_what_was_known_then(demo_store):
+    case = DEMO_QA["demo-9"]
+    nq = NewsQA(store=demo_store)
+    then = nq.ask(case["question"], as_of=case["as_of"])
+    assert all(p.published is None or p.published <= case["as_of"] for p in then.passages)
+    assert not then.abstained
+    assert any(gold in then.answer for gold in case["answers"])
+    later = nq.search(case["question"], k=5)
+    assert any(p.published and p.published > case["as_of"] for p in later)
+
+
+def test_the_cli_takes_as_of(demo_store):
+    from typer.testing import CliRunner
+
+    from qa.cli import app
+
+    args = [
+        "search",
+        "Kellan Bridge",
+        "--store",
+        str(demo_store),
+        "--as-of",
+        "2025-03-15",
+        "--json",
+    ]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert all(
+        p["published"] is None or p["published"] <= "2025-03-15" for p in json.loads(result.stdout)
+    )
+
+
+TUNNEL = story(
+    "Example Tribune",
+    "Harbour tunnel opens",
+    "2025-04-02",
+    "The harbour tunnel opened on Wednesday. Engineers said it carries 40,000 vehicles a day.",
+)
+
+
+def test_bm25_stays_in_step_with_the_ledger_and_chroma_after_updates_and_removals(tmp_path):
+    tunnel = tmp_path / "tunnel.txt"
+    tunnel.write_text(TUNNEL)
+    nq = NewsQA(store=tmp_path / "store")
+    nq.ingest([tunnel, DEMO / "articles" / "storm-ilse.txt"])
+    tunnel.write_text(TUNNEL.replace("Wednesday", "Thursday"))
+    nq.ingest([tunnel])
+    (storm,) = [r.id for r in nq.sources() if "Ilse" in r.title]
+    nq.remove([storm])
+
+    store = Store.open(nq.settings.index_config())
+    try:
+        ledger = {c for r in store.manifest.articles() for c in store.manifest.chunk_ids_of(r.id)}
+        keyword = store.keyword_index()
+        assert set(keyword.chunk_ids) == ledger and store.vectors.count() == len(ledger)
+        hits = keyword.search("opened on Thursday", 5)
+        assert hits and {h.chunk_id for h in hits} <= ledger
+        assert keyword.search("Wednesday", 5) == [] and keyword.search("Ilse gust", 5) == []
+    finally:
+        store.close()
+    reopened = Store.open(nq.settings.index_config())
+    try:
+        assert set(reopened.keyword_index().chunk_ids) == ledger
+    finally:
+        reopened.close()
