@@ -4,8 +4,9 @@ write settings.
     python bench/tuning.py [--chunks 768] [--vectors 60000]
 
 1. ONNX: the same newsqa chunks of `articles-2025.jsonl` encoded in a new process per variant
-   (spin-waiting on/off, batch 32/64/128), twice over in alternation. Chunks per CPU-second is
-   the figure to compare on a shared machine: spinning threads burn CPU without encoding.
+   (spin-waiting on/off, batch 32/64/128, and the torch backend for reference), twice over in
+   alternation. Chunks per CPU-second is the figure to compare on a shared machine: spinning
+   threads burn CPU without encoding.
 2. Chroma: `--vectors` vectors (real-like: clustered, normalised) upserted in batches of 512
    into a fresh collection per setting, then a new process opens it and runs its first query
    (which replays whatever the last persist left out).
@@ -38,6 +39,7 @@ ONNX_VARIANTS = {
     "spinning, batch 64": ("1", 64),
     "no spinning, batch 32": ("0", 32),
     "no spinning, batch 128": ("0", 128),
+    "torch fp32 (sentence-transformers), batch 64": ("torch", 64),
 }
 HNSW_VARIANTS = {
     "Chroma defaults (batch 100, sync 1,000)": {},
@@ -143,7 +145,10 @@ def child_onnx(spinning: str, batch: str, count: str) -> dict:
         return chosen
 
     embedding._session_options = options
-    embedder = embedding.OnnxEmbedder(embedding.DEFAULT_MODEL, int(batch))
+    if spinning == "torch":
+        embedder = embedding.SentenceTransformerEmbedder(embedding.DEFAULT_MODEL, int(batch))
+    else:
+        embedder = embedding.OnnxEmbedder(embedding.DEFAULT_MODEL, int(batch))
     embedder.encode(texts[:4])
     started, cpu = time.perf_counter(), time.process_time()
     embedder.encode(texts)
