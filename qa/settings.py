@@ -150,8 +150,22 @@ class Settings(BaseSettings):
         )
 
     def public(self) -> dict[str, Any]:
-        """The settings as reports show them: never the API key."""
-        return self.model_dump(mode="json", exclude={"api_key"})
+        """The settings as reports show them: never the API key, nor a password in a URL."""
+        shown = self.model_dump(mode="json", exclude={"api_key"})
+        for name in ("base_url", "chroma_url"):
+            if shown.get(name):
+                shown[name] = without_credentials(shown[name])
+        return shown
+
+
+def without_credentials(url: str) -> str:
+    """The URL with any `user:password@` replaced by `***@`."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    return urlunsplit(parts._replace(netloc="***@" + parts.netloc.rpartition("@")[2]))
 
 
 def load_settings(**overrides: Any) -> Settings:
