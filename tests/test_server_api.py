@@ -312,6 +312,28 @@ def test_writes_beyond_loopback_need_the_bearer_token(tmp_path: Path):
     assert delete_with.status_code == 204
 
 
+def test_a_request_cannot_make_the_server_load_a_local_model_file(client: TestClient):
+    for request in (
+        lambda: client.post("/api/ask", json={"question": QUESTION, "model": "llamacpp:/x.gguf"}),
+        lambda: client.get("/api/ask/stream", params={"question": QUESTION, "model": "llamacpp:/x"}),
+    ):
+        refused = request()
+        assert refused.status_code == 403
+        assert "local GGUF" in refused.json()["detail"]
+
+
+def test_beyond_loopback_another_model_needs_the_token(demo_store: Path):
+    config = ServerConfig(host="0.0.0.0", token="s3cret-token")
+    with writable(demo_store, config, base_url="http://newsqa.test") as server:
+        other = {"question": QUESTION, "model": "openai:gpt-4o-mini"}
+        without = server.post("/api/ask", json=other)
+        default = server.post("/api/ask", json={"question": QUESTION, "model": "extractive"})
+
+    assert without.status_code == 401
+    assert "token" in without.json()["detail"]
+    assert default.status_code == 200 and default.json()["model"] == "extractive"
+
+
 # Ingest jobs and removal
 
 

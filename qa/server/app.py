@@ -54,7 +54,7 @@ def create_app(
         redoc_url=None,
         static_url="/docs-assets",
     )
-    app.include_router(read_routes(library))
+    app.include_router(read_routes(library, config))
     app.include_router(write_routes(library, jobs, config))
     _add_page(app)
     app.add_exception_handler(NewsQAError, _library_error)

@@ -72,6 +72,25 @@ def write_access(config: ServerConfig) -> Callable[[Request], None]:
     return check
 
 
+def check_model_choice(config: ServerConfig, request: Request, wanted: str | None, default: str):
+    """A request never names a local file for the server to load (`llamacpp:PATH`), and beyond
+    loopback a model other than the server's default needs the write token, since a hosted
+    model spends the owner's API credit."""
+    if not wanted or wanted == default:
+        return
+    if wanted.split(":", 1)[0].strip().lower() == "llamacpp":
+        raise HTTPException(
+            403, "a request cannot choose a local GGUF file; make it the server's model instead"
+        )
+    if config.token and not _bearer_matches(request, config.token):
+        raise HTTPException(
+            401,
+            "choosing another model than the server's needs its token: send "
+            "'Authorization: Bearer TOKEN'",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+
+
 def _bearer_matches(request: Request, token: str) -> bool:
     scheme, _, given = request.headers.get("authorization", "").partition(" ")
     return scheme.lower() == "bearer" and hmac.compare_digest(

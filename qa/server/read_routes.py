@@ -5,25 +5,31 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 
 from index_store.manifest import ArticleRecord
 from index_store.store import StoreStats
+from qa.server.config import ServerConfig
+from qa.server.guards import check_model_choice
 from qa.server.library import Library
 from qa.server.schemas import Models, Problem, Provider, Question, Source
 from qa.server.streaming import answer_events
 from qa.types import Answer, Passage
 
-ERRORS = {status: {"model": Problem} for status in (400, 404, 409, 413, 422, 502)}
+ERRORS = {status: {"model": Problem} for status in (400, 401, 403, 404, 409, 413, 422, 502)}
 
 
-def read_routes(library: Library) -> APIRouter:
+def read_routes(library: Library, config: ServerConfig) -> APIRouter:
     router = APIRouter(prefix="/api", responses=ERRORS)
 
+    def vet(request: Request, question: Question) -> None:
+        check_model_choice(config, request, question.model, library.settings.model)
+
     @router.post("/ask", response_model=Answer, tags=["ask"])
-    def ask(question: Question) -> dict:
+    def ask(question: Question, request: Request) -> dict:
         """A cited answer, or an abstention: the object `newsqa ask --json` prints."""
+        vet(request, question)
         return library.read(lambda nq: nq.ask(**_options(question))).to_dict()
 
     @router.get(
@@ -32,11 +38,12 @@ def read_routes(library: Library) -> APIRouter:
         response_class=StreamingResponse,
         responses={200: {"content": {"text/event-stream": {}}}},
     )
-    def ask_stream(question: Annotated[Question, Query()]) -> StreamingResponse:
+    def ask_stream(question: Annotated[Question, Query()], request: Request) -> StreamingResponse:
         """The answer as server-sent events: `text` events ({"text"}) as the model writes,
         then one `answer` event holding the object `POST /api/ask` returns (its text may differ
         from the pieces: citations checked, fallback, abstention), or an `error` event
         ({"detail"}). Mistakes found before the answer starts are plain JSON errors."""
+        vet(request, question)
         events = answer_events(library, lambda nq: nq.ask_stream(**_options(question)))
         return StreamingResponse(
             events, media_type="text/event-stream", headers={"Cache-Control": "no-store"}
