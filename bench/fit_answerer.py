@@ -5,7 +5,8 @@ dev suite, and report both halves.
         --suite ../shared/data/realtimeqa/questions-2025-small.jsonl
 
 1. Sentence weights: logistic regression over `SentenceFeatures`, a sentence being a positive when
-   it holds a gold answer (answerable tune questions only).
+   it holds a gold answer (answerable tune questions only); `--fit abstention` keeps the current
+   ones.
 2. Abstention: logistic regression over `qa.abstain.Evidence` (with the fitted sentence weights),
    a positive being an answerable question; the threshold is the one on the tune half with the
    best abstention F1 among those with at most 10% false abstentions (with `qa.abstain.abstains`'
@@ -21,7 +22,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import pickle
-from dataclasses import asdict, fields
+from dataclasses import fields
 from pathlib import Path
 
 import numpy as np
@@ -67,7 +68,12 @@ def main() -> None:
     parser.add_argument("--store", required=True)
     parser.add_argument("--suite", required=True)
     parser.add_argument("--set", action="append", default=[], help="a setting, NAME=VALUE")
-    parser.add_argument("--keep-weights", action="store_true", help="score with current weights")
+    parser.add_argument(
+        "--fit",
+        choices=("both", "abstention", "none"),
+        default="both",
+        help="what to refit; the rest is scored with the current constants",
+    )
     args = parser.parse_args()
     overrides = dict(item.split("=", 1) for item in args.set)
     nq = NewsQA(store=args.store, **overrides)
@@ -79,7 +85,7 @@ def main() -> None:
     scored = [(q, passages, model.score_sentences(q.question, passages)) for q, passages in rows]
     memo.save()
 
-    if not args.keep_weights:
+    if args.fit == "both":
         names = [f.name for f in fields(extractive.SentenceFeatures)]
         x, y = [], []
         for q, _, sentences in scored:
@@ -94,10 +100,11 @@ def main() -> None:
     for q, passages, sentences in scored:
         ranked = sorted(sentences, key=lambda s: -s.score)
         if ranked:
-            facts[q.id] = (ranked, abstain_module.evidence(q.question, passages, ranked))
-    names = [f.name for f in fields(abstain_module.Evidence)]
-    if not args.keep_weights:
-        x = [list(asdict(facts[q.id][1]).values()) for q, _, _ in scored if _tune(q, facts)]
+            weight = model.term_weights(q.question)
+            facts[q.id] = (ranked, abstain_module.evidence(q.question, passages, ranked, weight))
+    names = list(abstain_module.SIGNALS)
+    if args.fit != "none":
+        x = [[getattr(facts[q.id][1], n) for n in names] for q, _, _ in scored if _tune(q, facts)]
         y = [bool(q.answers) for q, _, _ in scored if _tune(q, facts)]
         abstain_module.WEIGHTS.update(fit_logistic(np.array(x), np.array(y), names))
         abstain_module.THRESHOLD = choose_threshold(scored, facts, "tune")
@@ -122,7 +129,8 @@ def outcomes(scored, facts, split, threshold):
             continue
         ranked, evidence = facts[q.id]
         abstained = abstain_module.abstains(evidence, threshold)
-        correct = bool(q.answers) and not abstained and contains_any(ranked[0].text, q.answers)
+        answer = extractive.compose(ranked, q.question)
+        correct = bool(q.answers) and not abstained and contains_any(answer, q.answers)
         found.append((not q.answers, abstained, correct))
     return found
 

@@ -1,18 +1,23 @@
 """Whether the extractive answerer should say the articles do not answer the question.
 
-Several signals of evidence are combined into one probability that the question is answered
-(a logistic regression fitted by `bench/fit_answerer.py` on the tune half of the dev questions);
-the answerer abstains below `THRESHOLD`, chosen on that half as the one with the best abstention
-F1 among those with at most 10% false abstentions, and also whenever no two adjacent terms of the
-question occur side by side in any passage. No signal depends on the question's date: dated and
-undated questions are judged alike (the fused score, which the recency prior raises for dated
-questions, is left out for that reason).
+The decision is about the sentence it would quote (the chosen one), not the best of anything in
+the passages: how much of the question's weighted terms it and its passage hold, how similar it
+is, whether it offers the kind of answer asked for, plus what the passages as a whole share with
+the question. These are combined into one probability that the question is answered (a logistic
+regression fitted by `bench/fit_answerer.py` on the tune half of the dev questions); the answerer
+abstains below `THRESHOLD`, chosen on that half as the one with the best abstention F1 among
+those with at most 10% false abstentions. Two rules come first: abstain when no two adjacent
+terms of the question occur side by side in any passage (the passages are about something
+else), and when the question asks for a value with a definite form (an amount of money, a
+percentage, a count of something, a year: `qa.answer_types.FINE_KINDS`) that the chosen
+sentence does not show. No signal depends on the question's date: dated and undated questions
+are judged alike.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from qa.types import Passage
@@ -20,52 +25,81 @@ from qa.types import Passage
 if TYPE_CHECKING:
     from qa.models.extractive import ScoredSentence
 
+SIGNALS = (
+    "chosen_score",
+    "chosen_coverage",
+    "chosen_similarity",
+    "chosen_context",
+    "chosen_kind",
+    "union_coverage",
+    "missing_rarity",
+    "phrase_coverage",
+)
+"""The Evidence fields the logistic model weighs (fine_kind only switches the rule)."""
 WEIGHTS = {
-    "bias": -1.559,
-    "best_score": 0.853,
-    "best_coverage": 0.5,
-    "best_similarity": 0.394,
-    "union_coverage": 0.355,
-    "missing_rarity": -0.443,
-    "phrase_coverage": 1.309,
+    "bias": -1.691,
+    "chosen_score": 0.69,
+    "chosen_coverage": 0.117,
+    "chosen_similarity": 0.289,
+    "chosen_context": 0.882,
+    "chosen_kind": 0.002,
+    "union_coverage": 0.456,
+    "missing_rarity": -0.408,
+    "phrase_coverage": 1.197,
 }
 THRESHOLD = 0.22
+MIN_VALUE_COVERAGE = 1 / 3
+"""A sentence quoted for an amount, percentage, count or year must hold at least this share of
+the question's term weight: every such dev question's chosen sentence held more than .35."""
 """Fitted by bench/fit_answerer.py on the tune half of questions-2025-small (eval/RESULTS.md)."""
 
 
 @dataclass(frozen=True)
 class Evidence:
-    """best_score: the top sentence's score; best_coverage / best_similarity: the highest term
-    coverage and embedding similarity of any sentence; union_coverage: share of the question's
-    term weight found anywhere in the passages and titles; missing_rarity: rarity (Zipf 7 - f,
-    over 7) of the rarest question term found nowhere, 0 when all are found; phrase_coverage:
-    share of the question's adjacent term pairs ("external affairs", "fur farm") that some
-    passage also has side by side (1 when the question has no pair): a question about a
-    different story shares words with the passages, but rarely its phrases."""
+    """chosen_score: the chosen sentence's score; chosen_coverage / chosen_similarity: its share
+    of the question's term weight and its embedding similarity; chosen_context: the same share
+    over its passage and title; chosen_kind: whether it offers the kind of answer asked for
+    (1 clear, 0.5 vague, 0 not); union_coverage: share of the question's term weight found
+    anywhere in the passages and titles; missing_rarity: rarity (Zipf 7 - f, over 7) of the
+    rarest question term found nowhere, 0 when all are found; phrase_coverage: share of the
+    question's adjacent term pairs ("external affairs", "fur farm") that some passage also has
+    side by side (1 when the question has no pair): a question about a different story shares
+    words with the passages, but rarely its phrases."""
 
-    best_score: float
-    best_coverage: float
-    best_similarity: float
+    chosen_score: float
+    chosen_coverage: float
+    chosen_similarity: float
+    chosen_context: float
+    chosen_kind: float
     union_coverage: float
     missing_rarity: float
     phrase_coverage: float
+    fine_kind: bool = False
 
 
-def evidence(question: str, passages: list[Passage], ranked: list[ScoredSentence]) -> Evidence:
+def evidence(
+    question: str, passages: list[Passage], ranked: list[ScoredSentence], weight: dict[str, float]
+) -> Evidence:
+    """The signals for the chosen sentence `ranked[0]`; `weight` is the question's term weights
+    (`qa.question_terms.term_weights`)."""
     from index_store.terms import query_terms, terms
-    from qa.question_terms import covered, term_weights
+    from qa.answer_types import FINE_KINDS
+    from qa.question_terms import covered
 
-    weight = term_weights(question)
     passage_terms = [terms(f"{p.title}\n{p.text}") for p in passages]
     present = {t for found in passage_terms for t in found}
     missing = [w for t, w in weight.items() if t not in present]
+    chosen = ranked[0]
     return Evidence(
-        best_score=ranked[0].score,
-        best_coverage=max(s.features.coverage for s in ranked),
-        best_similarity=max(s.features.similarity for s in ranked),
+        chosen_score=chosen.score,
+        chosen_coverage=chosen.features.coverage,
+        chosen_similarity=chosen.features.similarity,
+        chosen_context=chosen.features.context,
+        chosen_kind=chosen.features.kind,
         union_coverage=covered(weight, list(present)),
         missing_rarity=max(missing, default=0.0) / 7.0,
         phrase_coverage=phrase_coverage(query_terms(question), passage_terms),
+        fine_kind=chosen.kind in FINE_KINDS,
     )
 
 
@@ -79,15 +113,23 @@ def phrase_coverage(question_terms: list[str], passage_terms: list[list[str]]) -
 
 
 def answer_probability(facts: Evidence) -> float:
-    z = WEIGHTS["bias"] + sum(WEIGHTS[name] * value for name, value in asdict(facts).items())
+    z = WEIGHTS["bias"] + sum(WEIGHTS[name] * getattr(facts, name) for name in SIGNALS)
     return 1.0 / (1.0 + math.exp(-z))
 
 
 def abstains(facts: Evidence, threshold: float = THRESHOLD) -> bool:
-    """Abstain when no adjacent pair of the question's terms occurs in any passage (the
-    passages are about something else), or when the evidence is too weak overall."""
-    return facts.phrase_coverage == 0 or answer_probability(facts) < threshold
+    """Abstain when the passages share no phrase of the question, when a value of a definite
+    form was asked for and the chosen sentence shows none or is not about the question (a
+    fare in a story about buses does not give a mayor's salary), or when the evidence is too
+    weak."""
+    if facts.phrase_coverage == 0:
+        return True
+    if facts.fine_kind and (facts.chosen_kind < 1 or facts.chosen_coverage < MIN_VALUE_COVERAGE):
+        return True
+    return answer_probability(facts) < threshold
 
 
-def should_abstain(question: str, passages: list[Passage], ranked: list[ScoredSentence]) -> bool:
-    return abstains(evidence(question, passages, ranked))
+def should_abstain(
+    question: str, passages: list[Passage], ranked: list[ScoredSentence], weight: dict[str, float]
+) -> bool:
+    return abstains(evidence(question, passages, ranked, weight))

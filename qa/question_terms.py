@@ -3,7 +3,8 @@ of that weight a text holds. Shared by reranking, answer selection and abstentio
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import math
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 
 from index_store.terms import query_words, stems
@@ -21,11 +22,20 @@ def _cached_weights(question: str) -> tuple[tuple[str, float], ...]:
     return tuple(weights.items())
 
 
-def term_weights(question: str) -> dict[str, float]:
+SPECIFIC_SHARE = 0.05
+"""A term found in at most this share of the store's chunks is fully specific to the store."""
+SPECIFIC_IDF = math.log(1 + (1 - SPECIFIC_SHARE) / SPECIFIC_SHARE)
+
+
+def term_weights(question: str, idf: Callable[[str], float] | None = None) -> dict[str, float]:
     """Stemmed question terms weighted by rarity in general English (wordfreq's Zipf scale: 7 is
-    "the", 1 is very rare). Corpus idf is unreliable in small stores and says nothing about
-    whether a word is what the question is about."""
-    return dict(_cached_weights(question))
+    "the", 1 is very rare), which says what the question is about even in a small store. With
+    the store's `idf`, a term in more than SPECIFIC_SHARE of its chunks weighs less in
+    proportion (a town's name in every article of a local paper picks out no sentence)."""
+    weights = dict(_cached_weights(question))
+    if idf is None:
+        return weights
+    return {t: w * min(1.0, idf(t) / SPECIFIC_IDF) for t, w in weights.items()}
 
 
 def covered(weight: dict[str, float], present: Iterable[str]) -> float:

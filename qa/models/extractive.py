@@ -1,7 +1,8 @@
 """The default answer model: no LLM. It answers with the retrieved sentence that best answers the
-question, cited, or abstains when the evidence is too weak (`qa.abstain`). Quoting the next best
-sentence of the same passage too would raise dev accuracy from .252 to .333, but then quotes
-injected text next to the answer (tests/test_hostile_articles.py), so it is not done.
+question, plus the next best sentence of the same passage when both fit in `MAX_ANSWER_WORDS`,
+under one citation; or it abstains when the chosen sentence does not answer (`qa.abstain`).
+Sentences holding markup, citation lists or instructions to a model, and the rest of their
+paragraph, are never quoted (`qa.injection`).
 
 Each sentence of the passages is described by a few signals (`SentenceFeatures`) and scored by a
 weighted sum (`SENTENCE_WEIGHTS`): a logistic regression fitted on the tune half of the dev
@@ -19,12 +20,15 @@ from index_store.terms import query_words, stems, terms
 from qa.abstain import should_abstain
 from qa.answer_types import expected_kind, novel_answer, offers_kind
 from qa.citations import ABSTAIN_PHRASE, quoted
+from qa.injection import quotable
 from qa.models.base import ModelContext, ProviderStatus
 from qa.question_terms import covered, term_weights
 from qa.types import Passage
 
 MIN_WORDS = 4
 MAX_ANSWER_WORDS = 60
+"""An answer quotes at most this many words: a run-on sentence is cut around its match, and a
+second sentence is added only when both fit."""
 NEAR_WORDS = 6
 MAX_EMBEDDED = 24
 """Only the sentences that share most with the question (or follow one that does) are embedded
@@ -68,9 +72,14 @@ class SentenceFeatures:
 
 @dataclass(frozen=True)
 class ScoredSentence:
+    """A candidate answer sentence: its passage (0-based), its place in that passage, its text,
+    and the kind of answer the question asks for (`qa.answer_types.KINDS`)."""
+
     passage_index: int
+    position: int
     text: str
     features: SentenceFeatures
+    kind: str = "other"
 
     @property
     def score(self) -> float:
@@ -88,37 +97,37 @@ class ExtractiveModel:
 
     def generate(self, question: str, passages: list[Passage]) -> str:
         ranked = self.rank_sentences(question, passages)
-        if not ranked or should_abstain(question, passages, ranked):
+        if not ranked or should_abstain(question, passages, ranked, self.term_weights(question)):
             return ABSTAIN_PHRASE
-        best = ranked[0]
-        return f"{quoted(shorten(best.text, question))} [{best.passage_index + 1}]"
+        return f"{compose(ranked, question)} [{ranked[0].passage_index + 1}]"
 
     def rank_sentences(self, question: str, passages: list[Passage]) -> list[ScoredSentence]:
-        """Every sentence of the passages, best answer first."""
+        """Every quotable sentence of the passages, best answer first."""
         scored = self.score_sentences(question, passages)
         return sorted(scored, key=lambda s: -s.score)
 
     def score_sentences(self, question: str, passages: list[Passage]) -> list[ScoredSentence]:
-        weight = term_weights(question)
+        weight = self.term_weights(question)
         if not weight or not passages:
             return []
         kind = expected_kind(question)
         found = []
         for i, passage in enumerate(passages):
             previous = 0.0
-            for sentence in passage_sentences(passage):
+            for position, (sentence, allowed) in enumerate(passage_sentences(passage)):
                 coverage = covered(weight, terms(sentence))
-                if len(sentence.split()) >= MIN_WORDS:
-                    found.append((i, sentence, coverage, previous))
+                if allowed and len(sentence.split()) >= MIN_WORDS:
+                    found.append((i, position, sentence, coverage, previous))
                 previous = coverage
-        found = sorted(found, key=lambda f: (-f[2] - f[3] / 2, f[0]))[:MAX_EMBEDDED]
+        found = sorted(found, key=lambda f: (-f[3] - f[4] / 2, f[0]))[:MAX_EMBEDDED]
         if not found:
             return []
-        similarities = self._similarities(question, [s for _, s, _, _ in found])
+        similarities = self._similarities(question, [f[2] for f in found])
         contexts = [covered(weight, terms(f"{p.title} {p.text}")) for p in passages]
         return [
             ScoredSentence(
                 i,
+                position,
                 sentence,
                 SentenceFeatures(
                     coverage=coverage,
@@ -130,9 +139,15 @@ class ExtractiveModel:
                     after_match=previous,
                     near=near_match(sentence, set(weight), question),
                 ),
+                kind,
             )
-            for (i, sentence, coverage, previous), similarity in zip(found, similarities)
+            for (i, position, sentence, coverage, previous), similarity in zip(found, similarities)
         ]
+
+    def term_weights(self, question: str) -> dict[str, float]:
+        """The question's terms by specificity, in general English and in this store."""
+        idf = self._store.keyword_index().idf if self._store is not None else None
+        return term_weights(question, idf)
 
     def _similarities(self, question: str, sentences: list[str]) -> np.ndarray:
         if self._store is None:
@@ -141,10 +156,30 @@ class ExtractiveModel:
         return vectors[1:] @ vectors[0]
 
 
-def passage_sentences(passage: Passage) -> list[str]:
+def passage_sentences(passage: Passage) -> list[tuple[str, bool]]:
+    """The passage's sentences, each with whether it may be quoted (`qa.injection`)."""
     if passage.sentence_spans:
-        return [passage.text[a:b].strip() for a, b in passage.sentence_spans]
-    return [line.strip() for line in passage.text.splitlines() if line.strip()]
+        spans = list(passage.sentence_spans)
+    else:
+        spans, start = [], 0
+        for line in passage.text.splitlines(keepends=True):
+            if line.strip():
+                spans.append((start, start + len(line.rstrip())))
+            start += len(line)
+    allowed = quotable(passage.text, spans)
+    return [(passage.text[a:b].strip(), ok) for (a, b), ok in zip(spans, allowed)]
+
+
+def compose(ranked: list[ScoredSentence], question: str) -> str:
+    """The best sentence, and the next best of its passage in reading order when the two fit in
+    MAX_ANSWER_WORDS (the answer often sits beside the sentence that restates the question)."""
+    best = ranked[0]
+    second = next((s for s in ranked[1:] if s.passage_index == best.passage_index), None)
+    if second is None or len(best.text.split()) + len(second.text.split()) > MAX_ANSWER_WORDS:
+        return quoted(shorten(best.text, question))
+    first, last = sorted((best, second), key=lambda s: s.position)
+    joiner = " " if last.position == first.position + 1 else " … "
+    return quoted(f"{first.text}{joiner}{last.text}")
 
 
 def near_match(sentence: str, question_terms: set[str], question: str) -> float:
