@@ -21,7 +21,10 @@ T = TypeVar("T")
 _KEY_LIKE = re.compile(r"\b(?:sk|pk|key|api)[-_][A-Za-z0-9_\-*.]{6,}", re.I)
 _CONTEXT_WORDS = re.compile(
     r"context (?:length|window|size)|maximum context|too many tokens|prompt is too long|"
-    r"exceed(?:s|ed)? (?:the )?(?:context|max)",
+    r"exceed(?:s|ed)? (?:the )?(?:context|max)|"
+    # llama-cpp-python's server answers 500 with this numpy error when the prompt fits its
+    # n_ctx but prompt + answer do not: the same overflow, found one step later.
+    r"could not broadcast input array from shape",
     re.I,
 )
 
@@ -53,7 +56,7 @@ def is_retryable(error: BaseException) -> bool:
     another try; a refused connection, a timeout or a 4xx are not."""
     status = status_of(error)
     if status is not None:
-        return status == 429 or status >= 500
+        return (status == 429 or status >= 500) and not is_context_error(error)
     return _dropped_connection(error)
 
 
