@@ -67,7 +67,7 @@ class Memo:
             search = search.original
 
         def memo_search(store, settings, question, vector, filters, n, timings):
-            key = ("search", question, filters, n, 0)
+            key = ("search", question, filters, n, 1)
             if key not in self.data:
                 self.data[key] = search(store, settings, question, vector, filters, n, timings)
             return self.data[key]

@@ -86,6 +86,15 @@ class KeywordIndex:
             found[chunk_id] = int(self._epochs[i]) if i is not None else UNDATED
         return found
 
+    def admits(self, chunk_ids: Iterable[str], where: ChunkFilter) -> list[bool]:
+        """Whether each chunk passes the filter, from the index's own dates and outlets (no
+        query to Chroma's metadata); a chunk the index does not hold does not pass."""
+        if self._position is None:
+            self._position = {chunk_id: i for i, chunk_id in enumerate(self.chunk_ids)}
+        mask = self._mask(where)
+        positions = [self._position.get(chunk_id) for chunk_id in chunk_ids]
+        return [i is not None and bool(mask[i]) for i in positions]
+
     def _mask(self, where: ChunkFilter) -> np.ndarray:
         mask = np.ones(len(self.chunk_ids), dtype=bool)
         if where.since_epoch is not None:
