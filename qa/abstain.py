@@ -7,8 +7,8 @@ the question. These are combined into one probability that the question is answe
 regression fitted by `bench/fit_answerer.py` on the tune half of the dev questions); the answerer
 abstains below `THRESHOLD`, chosen on that half as the one with the best abstention F1 among
 those with at most 10% false abstentions. Two rules come first: abstain when no two adjacent
-terms of the question occur side by side in any passage (the passages are about something
-else), and when the question asks for a value with a definite form (an amount of money, a
+terms of the question occur side by side (in either order) in any passage, unless the chosen
+sentence holds all of the question's terms (the passages are about something else), and when the question asks for a value with a definite form (an amount of money, a
 percentage, a count of something, a year: `qa.answer_types.FINE_KINDS`) that the chosen
 sentence does not show. No signal depends on the question's date: dated and undated questions
 are judged alike.
@@ -48,6 +48,9 @@ WEIGHTS = {
     "phrase_coverage": 1.197,
 }
 THRESHOLD = 0.22
+WHOLE_QUESTION = 0.99
+"""A chosen sentence holding this share of the question's term weight is about the question even
+when no phrase of it is found (a name may split one: "the ferry Wren was fitted")."""
 MIN_VALUE_COVERAGE = 1 / 3
 """A sentence quoted for an amount, percentage, count or year must hold at least this share of
 the question's term weight: every such dev question's chosen sentence held more than .35."""
@@ -104,11 +107,12 @@ def evidence(
 
 
 def phrase_coverage(question_terms: list[str], passage_terms: list[list[str]]) -> float:
-    """Share of the question's adjacent term pairs found adjacent in some passage."""
-    wanted = set(zip(question_terms, question_terms[1:]))
+    """Share of the question's adjacent term pairs found adjacent, in either order, in some
+    passage ("merger talks" and "talks on the merger" make the same phrase)."""
+    wanted = {frozenset(pair) for pair in zip(question_terms, question_terms[1:])}
     if not wanted:
         return 1.0
-    found = {pair for found in passage_terms for pair in zip(found, found[1:])}
+    found = {frozenset(pair) for found in passage_terms for pair in zip(found, found[1:])}
     return len(wanted & found) / len(wanted)
 
 
@@ -122,7 +126,7 @@ def abstains(facts: Evidence, threshold: float = THRESHOLD) -> bool:
     form was asked for and the chosen sentence shows none or is not about the question (a
     fare in a story about buses does not give a mayor's salary), or when the evidence is too
     weak."""
-    if facts.phrase_coverage == 0:
+    if facts.phrase_coverage == 0 and facts.chosen_coverage < WHOLE_QUESTION:
         return True
     if facts.fine_kind and (facts.chosen_kind < 1 or facts.chosen_coverage < MIN_VALUE_COVERAGE):
         return True

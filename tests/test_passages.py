@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from qa.abstain import phrase_coverage
 from qa.answer_types import expected_kind, novel_answer, offers_kind
+from qa.citations import ABSTAIN_PHRASE
 from qa.dedupe import near_duplicate, shingles
 from qa.models.base import ModelContext
 from qa.models.extractive import MAX_ANSWER_WORDS, ExtractiveModel, shorten
@@ -157,6 +159,27 @@ def test_sentences_with_markup_or_instructions_are_never_quoted():
     model = ExtractiveModel(ModelContext(Settings(), None))
     ranked = model.rank_sentences("How often does the ferry run from 12 May 2025?", passages)
     assert [s.text for s in ranked] == ["The ferry runs every 40 minutes from 12 May 2025."]
+
+
+def test_a_phrase_of_the_question_counts_in_either_order_but_not_apart():
+    question = ["merger", "talk"]
+    assert phrase_coverage(question, [["talk", "merger", "bank"]]) == 1.0
+    assert phrase_coverage(question, [["merger", "bank", "talk"]]) == 0.0
+
+
+def test_a_sentence_with_every_question_term_answers_even_when_a_name_splits_the_phrase():
+    passages = [
+        passage(
+            1,
+            "The Harrowgate ferry Wren was fitted with a 400 kW electric engine in June 2025. "
+            "The refit was paid for by the port",
+        ),
+        passage(2, "The cheese market returned to Castleby square on Saturday with 31 stalls."),
+    ]
+    model = ExtractiveModel(ModelContext(Settings(), None))
+    answer = model.generate("What engine was the ferry fitted with?", passages)
+    assert "400 kW electric engine" in answer and answer.endswith("[1]")
+    assert model.generate("What engine was the bus fitted with?", passages) == ABSTAIN_PHRASE
 
 
 def test_a_run_on_sentence_is_shortened_around_the_question_terms():

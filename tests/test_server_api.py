@@ -411,8 +411,10 @@ class _HeldPage(http.server.BaseHTTPRequestHandler):
     """Serves one article, but only once the test lets it go: keeps an ingest job running."""
 
     release = threading.Event()
+    requested = threading.Event()
 
     def do_GET(self) -> None:
+        self.requested.set()
         self.release.wait(timeout=60)
         body = b"Held story\n\nThe held story was published after the test released it."
         self.send_response(200)
@@ -429,6 +431,7 @@ class _HeldPage(http.server.BaseHTTPRequestHandler):
 def held_page() -> Iterator[tuple[str, threading.Event]]:
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _HeldPage)
     _HeldPage.release = threading.Event()
+    _HeldPage.requested = threading.Event()
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}/story.txt", _HeldPage.release
@@ -441,6 +444,7 @@ def test_a_second_ingest_while_one_runs_gets_a_clear_conflict(tmp_path: Path, he
     url, release = held_page
     with writable(tmp_path / "store") as server:
         first = server.post("/api/ingest", json={"urls": [url]}).json()
+        assert _HeldPage.requested.wait(timeout=60), "the ingest job never fetched the page"
         second = server.post("/api/ingest", json={"articles": RECORDS})
         other_writer = NewsQA(store=tmp_path / "store")
         with pytest.raises(StoreLocked, match="being written by"):

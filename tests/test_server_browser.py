@@ -41,14 +41,16 @@ LAUNCH_FLAGS = [
 ]
 QUESTION = "Who won the Quayside ward by-election?"
 FINISHED = re.compile(r"^(Answered\.|No answer in the articles\.)$")
+# The script sits in a paragraph of its own: the extractive answerer never quotes a paragraph
+# holding markup, and the record must be cited for its title to show among the sources.
 HOSTILE_RECORD = {
     "id": "hostile-record",
     "title": "<img src=x onerror=\"document.body.dataset.pwned='title'\"> Parish notice",
     "source": "<b>Bold Outlet</b>",
     "published": "2025-04-20",
     "url": "javascript:document.body.dataset.pwned='link'",
-    "text": "The Fenwick Hill open day notice: <script>document.body.dataset.pwned='text'"
-    "</script> gates open at 10am on Saturday 10 May.",
+    "text": "The Fenwick Hill open day notice: gates open at 10am on Saturday 10 May.\n\n"
+    "<script>document.body.dataset.pwned='text'</script>",
 }
 
 
