@@ -152,9 +152,14 @@ class Manifest:
                 found[row["chunk_id"]] = _chunk(row)
         return found
 
-    def article_chunks(self, article_id: str) -> list[ChunkRecord]:
-        query = f"{_CHUNK_SELECT} WHERE c.article_id = ? ORDER BY c.position"
-        return [_chunk(row) for row in self._db.execute(query, (article_id,))]
+    def chunk_sentences(self, article_id: str) -> list[tuple[int, tuple[tuple[int, int], ...]]]:
+        """(start, sentence spans) of each chunk of an article, without reading its text: a
+        chunk's text is a slice of its article's, which SQLite would read once per chunk."""
+        rows = self._db.execute(
+            "SELECT start, sentences FROM chunks WHERE article_id = ? ORDER BY position",
+            (article_id,),
+        )
+        return [(start, _spans(sentences)) for start, sentences in rows]
 
     def all_chunks(self) -> Iterator[tuple[str, str, int | None, str]]:
         """(chunk_id, text, published_epoch, source) of every chunk in a stable order, for
@@ -336,8 +341,12 @@ def _chunk(row: sqlite3.Row) -> ChunkRecord:
         start=row["start"],
         end=row["end"],
         text=row["text"],
-        sentences=tuple(tuple(s) for s in json.loads(row["sentences"])),
+        sentences=_spans(row["sentences"]),
     )
+
+
+def _spans(stored: str) -> tuple[tuple[int, int], ...]:
+    return tuple(tuple(s) for s in json.loads(stored))
 
 
 def _chunk_row(c: ChunkRecord) -> tuple:

@@ -11,8 +11,6 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
-from index_store.manifest import ChunkRecord
-
 Span = tuple[int, int]
 
 
@@ -31,10 +29,10 @@ class Window:
         return self.start < other.end and other.start < self.end
 
 
-def article_sentences(chunks: list[ChunkRecord]) -> list[Span]:
-    """Every sentence of an article as absolute spans, from its chunks' stored spans (chunks
-    overlap, so shared sentences appear once)."""
-    spans = {(c.start + a, c.start + b) for c in chunks for a, b in c.sentences}
+def article_sentences(chunks: list[tuple[int, tuple[Span, ...]]]) -> list[Span]:
+    """Every sentence of an article as absolute spans, from its chunks' (start, sentence spans)
+    (chunks overlap, so shared sentences appear once)."""
+    spans = {(start + a, start + b) for start, sentences in chunks for a, b in sentences}
     return sorted(spans)
 
 

@@ -29,6 +29,7 @@ from qa.types import Passage
 DAY = 86_400
 MAX_CANDIDATES = 5_000
 DENSE_OVERFETCH = 4
+CHUNK_PAGE = 16
 
 
 @dataclass(frozen=True)
@@ -67,16 +68,17 @@ def retrieve(
         candidates = fuse(hits.dense, hits.keyword, hits.similarity, settings.rrf_k)
         if filters.as_of is not None and settings.recency_weight > 0:
             candidates = _with_recency(store, settings, candidates, filters)
-        chunks = store.manifest.chunks(c.chunk_id for c in candidates)
+        chunks = _Chunks(store, candidates)
         articles = _Articles(store)
         if settings.rerank_weight > 0:
-            titles = {
-                c.chunk_id: articles.title(chunks[c.chunk_id].article_id)
+            head = {
+                c.chunk_id: chunk
                 for c in candidates[: settings.rerank_depth]
-                if c.chunk_id in chunks
+                if (chunk := chunks.get(c.chunk_id))
             }
+            titles = {cid: articles.title(chunk.article_id) for cid, chunk in head.items()}
             candidates = rerank(
-                question, candidates, chunks, titles, settings.rerank_weight, settings.rerank_depth
+                question, candidates, head, titles, settings.rerank_weight, settings.rerank_depth
             )
         passages = _passages(settings, candidates, chunks, articles, k)
         timings["passages"] += _ms(started)
@@ -182,6 +184,27 @@ class _Taken:
     outlets: list[str]
 
 
+class _Chunks:
+    """Chunk records of the fused candidates, read from the ledger a page at a time in rank
+    order: passages come from the first few of the hundred or so candidates, and reading them
+    all cost more than the vector search."""
+
+    def __init__(self, store: Store, candidates: list[Candidate]) -> None:
+        self._manifest = store.manifest
+        self._ids = [c.chunk_id for c in candidates]
+        self._page = {chunk_id: i // CHUNK_PAGE for i, chunk_id in enumerate(self._ids)}
+        self._pages_read: set[int] = set()
+        self._records: dict[str, ChunkRecord] = {}
+
+    def get(self, chunk_id: str) -> ChunkRecord | None:
+        page = self._page.get(chunk_id)
+        if page is not None and page not in self._pages_read:
+            self._pages_read.add(page)
+            ids = self._ids[page * CHUNK_PAGE : (page + 1) * CHUNK_PAGE]
+            self._records.update(self._manifest.chunks(ids))
+        return self._records.get(chunk_id)
+
+
 class _Articles:
     """Article records and their sentence spans, read once per query."""
 
@@ -201,7 +224,7 @@ class _Articles:
 
     def sentences(self, article_id: str) -> list[tuple[int, int]]:
         if article_id not in self._sentences:
-            chunks = self._store.manifest.article_chunks(article_id)
+            chunks = self._store.manifest.chunk_sentences(article_id)
             self._sentences[article_id] = article_sentences(chunks)
         return self._sentences[article_id]
 
@@ -209,7 +232,7 @@ class _Articles:
 def _passages(
     settings: Settings,
     candidates: list[Candidate],
-    chunks: dict[str, ChunkRecord],
+    chunks: _Chunks,
     articles: _Articles,
     k: int,
 ) -> list[Passage]:
@@ -233,7 +256,7 @@ def _passages(
 def _take(
     settings: Settings,
     candidate: Candidate,
-    chunks: dict[str, ChunkRecord],
+    chunks: _Chunks,
     articles: _Articles,
     taken: list[_Taken],
     capped: bool,
