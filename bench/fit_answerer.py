@@ -101,7 +101,10 @@ def main() -> None:
         ranked = sorted(sentences, key=lambda s: -s.score)
         if ranked:
             weight = model.term_weights(q.question)
-            facts[q.id] = (ranked, abstain_module.evidence(q.question, passages, ranked, weight))
+            facts[q.id] = (
+                ranked,
+                abstain_module.evidence(q.question, passages, ranked, weight, nq.settings.rrf_k),
+            )
     names = list(abstain_module.SIGNALS)
     if args.fit != "none":
         x = [[getattr(facts[q.id][1], n) for n in names] for q, _, _ in scored if _tune(q, facts)]

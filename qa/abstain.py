@@ -3,15 +3,15 @@
 The decision is about the sentence it would quote (the chosen one), not the best of anything in
 the passages: how much of the question's weighted terms it and its passage hold, how similar it
 is, whether it offers the kind of answer asked for, plus what the passages as a whole share with
-the question. These are combined into one probability that the question is answered (a logistic
-regression fitted by `bench/fit_answerer.py` on the tune half of the dev questions); the answerer
-abstains below `THRESHOLD`, chosen on that half as the one with the best abstention F1 among
+the question, and whether the dense and keyword retrievers agree on its passage. These are
+combined into one probability that the question is answered (a logistic regression fitted by
+`bench/fit_answerer.py` on the tune half of the dev questions); the answerer abstains below `THRESHOLD`, chosen on that half as the one with the best abstention F1 among
 those with at most 10% false abstentions. Two rules come first: abstain when no two adjacent
 terms of the question occur side by side (in either order) in any passage, unless the chosen
-sentence holds all of the question's terms (the passages are about something else), and when the question asks for a value with a definite form (an amount of money, a
-percentage, a count of something, a year: `qa.answer_types.FINE_KINDS`) that the chosen
-sentence does not show. No signal depends on the question's date: dated and undated questions
-are judged alike.
+sentence holds all of the question's terms (the passages are about something else), and when
+the question asks for a value with a definite form (an amount of money, a percentage, a count of
+something, a year: `qa.answer_types.FINE_KINDS`) that the chosen sentence does not show. Only
+`top_fused` can feel the question's date (the recency prior lifts recent passages' scores).
 """
 
 from __future__ import annotations
@@ -34,20 +34,22 @@ SIGNALS = (
     "union_coverage",
     "missing_rarity",
     "phrase_coverage",
+    "top_fused",
 )
 """The Evidence fields the logistic model weighs (fine_kind only switches the rule)."""
 WEIGHTS = {
-    "bias": -1.691,
-    "chosen_score": 0.69,
+    "bias": -1.989,
+    "chosen_score": 0.67,
     "chosen_coverage": 0.117,
-    "chosen_similarity": 0.289,
-    "chosen_context": 0.882,
-    "chosen_kind": 0.002,
-    "union_coverage": 0.456,
-    "missing_rarity": -0.408,
-    "phrase_coverage": 1.197,
+    "chosen_similarity": 0.292,
+    "chosen_context": 0.87,
+    "chosen_kind": 0.001,
+    "union_coverage": 0.389,
+    "missing_rarity": -0.307,
+    "phrase_coverage": 1.313,
+    "top_fused": 0.319,
 }
-THRESHOLD = 0.22
+THRESHOLD = 0.21
 WHOLE_QUESTION = 0.99
 """A chosen sentence holding this share of the question's term weight is about the question even
 when no phrase of it is found (a name may split one: "the ferry Wren was fitted")."""
@@ -67,7 +69,8 @@ class Evidence:
     rarest question term found nowhere, 0 when all are found; phrase_coverage: share of the
     question's adjacent term pairs ("external affairs", "fur farm") that some passage also has
     side by side (1 when the question has no pair): a question about a different story shares
-    words with the passages, but rarely its phrases."""
+    words with the passages, but rarely its phrases; top_fused: how far the dense and keyword
+    retrievers agree on the chosen sentence's passage (`fused_agreement`)."""
 
     chosen_score: float
     chosen_coverage: float
@@ -77,14 +80,20 @@ class Evidence:
     union_coverage: float
     missing_rarity: float
     phrase_coverage: float
+    top_fused: float
     fine_kind: bool = False
 
 
 def evidence(
-    question: str, passages: list[Passage], ranked: list[ScoredSentence], weight: dict[str, float]
+    question: str,
+    passages: list[Passage],
+    ranked: list[ScoredSentence],
+    weight: dict[str, float],
+    rrf_k: int,
 ) -> Evidence:
     """The signals for the chosen sentence `ranked[0]`; `weight` is the question's term weights
-    (`qa.question_terms.term_weights`)."""
+    (`qa.question_terms.term_weights`), `rrf_k` the fusion constant the passages were ranked
+    with."""
     from index_store.terms import query_terms, terms
     from qa.answer_types import FINE_KINDS
     from qa.question_terms import covered
@@ -103,6 +112,7 @@ def evidence(
         missing_rarity=max(missing, default=0.0) / 7.0,
         phrase_coverage=phrase_coverage(query_terms(question), passage_terms),
         fine_kind=chosen.kind in FINE_KINDS,
+        top_fused=fused_agreement(passages[chosen.passage_index].score, rrf_k),
     )
 
 
@@ -114,6 +124,13 @@ def phrase_coverage(question_terms: list[str], passage_terms: list[list[str]]) -
         return 1.0
     found = {frozenset(pair) for found in passage_terms for pair in zip(found, found[1:])}
     return len(wanted & found) / len(wanted)
+
+
+def fused_agreement(score: float, rrf_k: int) -> float:
+    """A passage's fused score as a share of a first place in both the dense and the keyword
+    list (1 / (rrf_k + 1) each): high when both retrievers agree on it. A recent passage's
+    recency prior can lift it; it is capped at 1."""
+    return min(1.0, score * (rrf_k + 1) / 2)
 
 
 def answer_probability(facts: Evidence) -> float:
@@ -134,6 +151,10 @@ def abstains(facts: Evidence, threshold: float = THRESHOLD) -> bool:
 
 
 def should_abstain(
-    question: str, passages: list[Passage], ranked: list[ScoredSentence], weight: dict[str, float]
+    question: str,
+    passages: list[Passage],
+    ranked: list[ScoredSentence],
+    weight: dict[str, float],
+    rrf_k: int,
 ) -> bool:
-    return abstains(evidence(question, passages, ranked, weight))
+    return abstains(evidence(question, passages, ranked, weight, rrf_k))

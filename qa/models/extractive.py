@@ -94,10 +94,12 @@ class ExtractiveModel:
 
     def __init__(self, context: ModelContext) -> None:
         self._store = context.store
+        self._rrf_k = context.settings.rrf_k
 
     def generate(self, question: str, passages: list[Passage]) -> str:
         ranked = self.rank_sentences(question, passages)
-        if not ranked or should_abstain(question, passages, ranked, self.term_weights(question)):
+        weight = self.term_weights(question)
+        if not ranked or should_abstain(question, passages, ranked, weight, self._rrf_k):
             return ABSTAIN_PHRASE
         return f"{compose(ranked, question)} [{ranked[0].passage_index + 1}]"
 
