@@ -83,6 +83,7 @@ class Script:
     hang: float = 0.0
     max_chars: int | None = None
     requests: list[dict] = field(default_factory=list)
+    authorizations: list[str] = field(default_factory=list)
 
 
 class ScriptedServer:
@@ -112,6 +113,7 @@ class _ChatHandler(BaseHTTPRequestHandler):
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         script = self.script
         script.requests.append(body)
+        script.authorizations.append(self.headers.get("Authorization", ""))
         if script.hang:
             time.sleep(script.hang)
         prompt = "".join(m["content"] for m in body["messages"])

@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 from eval import METRICS, load_rows, run_suite, summarize
 from qa.cli import app
+from tests.chat_servers import Script, ScriptedServer
 from tests.conftest import DEMO, SEED_ARTICLE, SEED_QA, needs_shared, read_jsonl
 
 DEMO_SUITE = DEMO / "demo-qa.jsonl"
@@ -142,6 +143,25 @@ def test_limit_runs_the_first_questions_and_run_is_the_explicit_spelling(demo_st
     )
     assert summary["config"]["k"] == 1
     assert "accuracy" in result.stdout and f"wrote {tmp_path / 'r'}" in result.stdout
+
+
+def test_a_hosted_model_runs_with_base_url_and_key_flags_and_the_key_is_never_written(
+    demo_store, tmp_path
+):
+    key = "sk-eval-flag-key-0123456789"
+    with ScriptedServer(Script()) as server:
+        result = run(
+            "eval", DEMO_SUITE, "--store", demo_store, "--limit", 2, "--out", tmp_path / "r",
+            "-m", "openai-compatible:scripted", "--base-url", server.url, "--api-key", key,
+        )  # fmt: skip
+
+    assert result.exit_code == 0, result.output
+    assert len(server.script.requests) == 3  # the untimed warm-up, then the two questions
+    assert set(server.script.authorizations) == {f"Bearer {key}"}
+    summary = json.loads((tmp_path / "r" / "summary.json").read_text())
+    assert summary["config"]["model"] == "openai-compatible:scripted"
+    written = "".join(path.read_text() for path in (tmp_path / "r").iterdir())
+    assert key not in written and key not in result.output
 
 
 def test_compare_shows_deltas_and_flips_between_runs(demo_store, tmp_path):

@@ -54,6 +54,14 @@ def run(
     store: StoreOption = None,
     chroma_url: ChromaOption = None,
     model: Annotated[str | None, typer.Option("-m", "--model", help="Answer model spec.")] = None,
+    base_url: Annotated[
+        str | None,
+        typer.Option("--base-url", help="Server of an openai-compatible (or ollama) model."),
+    ] = None,
+    api_key: Annotated[
+        str | None,
+        typer.Option("--api-key", help="Key for this run [default: keys file, then env var]."),
+    ] = None,
     k: KOption = None,
     limit: Annotated[
         int | None, typer.Option("--limit", min=1, help="Run only the first N questions.")
@@ -100,7 +108,7 @@ def run(
             limit=limit,
             out=out,
             on_question=on_question,
-            **({"chroma_url": chroma_url} if chroma_url else {}),
+            **_given(chroma_url=chroma_url, base_url=base_url, api_key=api_key),
         )
     if json_output:
         print_json(summary)
@@ -128,6 +136,11 @@ def compare(
         print_json(comparison.to_dict())
     else:
         typer.echo(render_comparison(comparison, str(run_a), str(run_b)), nl=False)
+
+
+def _given(**settings: str | None) -> dict[str, str]:
+    """The settings given on the command line: the rest keep their configured values."""
+    return {name: value for name, value in settings.items() if value is not None}
 
 
 def _metrics_table(summary: dict[str, Any]) -> str:
