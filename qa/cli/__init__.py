@@ -6,6 +6,10 @@ argument errors stay instant.
 
 from __future__ import annotations
 
+import os
+import sys
+from contextlib import suppress
+
 import typer
 
 from qa.cli import (
@@ -34,5 +38,28 @@ eval_command.register(app)
 serve_command.register(app)
 
 
+# Commands that only read the store: they leave nothing to save at exit.
+READ_ONLY_COMMANDS = ("ask", "search", "sources", "stats")
+
+
 def main() -> None:
-    app()
+    """The `newsqa` program. A read-only command ends its process without Python's teardown of
+    the ~1,200 modules chromadb, onnxruntime and bm25s load: that took 0.25 s of CPU, more than
+    a search."""
+    try:
+        app()
+    except SystemExit as done:
+        if sys.argv[1:2] and sys.argv[1] in READ_ONLY_COMMANDS and _is_code(done.code):
+            _flush()
+            os._exit(done.code or 0)
+        raise
+
+
+def _is_code(code: object) -> bool:
+    return code is None or isinstance(code, int)
+
+
+def _flush() -> None:
+    for stream in (sys.stdout, sys.stderr):
+        with suppress(OSError, ValueError):
+            stream.flush()
