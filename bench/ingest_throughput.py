@@ -98,12 +98,17 @@ def _fresh(folder: Path) -> None:
 
 
 def _describe(args, rows: list[dict]) -> dict:
-    return {
+    described = {
         "path": str(args.articles),
         "articles": len(rows),
         "characters": sum(len(r.get("text") or "") for r in rows),
         "limit": args.limit,
     }
+    if args.limit:
+        whole = read_jsonl(args.articles)
+        described["file_articles"] = len(whole)
+        described["file_characters"] = sum(len(r.get("text") or "") for r in whole)
+    return described
 
 
 def _edited(rows: list[dict]) -> list[dict]:
@@ -197,8 +202,24 @@ def _markdown(facts: dict) -> str:
         table(header, rows),
         "",
         _ratio_lines(ratios, runs),
+        _not_run_line(corpus, runs),
     ]
     return "\n".join(lines)
+
+
+def _not_run_line(corpus: dict, runs: dict) -> str:
+    """What a limited run leaves out, and how long the whole file would take at its rates."""
+    if not corpus.get("file_characters"):
+        return ""
+    scale = corpus["file_characters"] / max(corpus["characters"], 1)
+    pipelines = ("newsqa", "llamaindex", "raw_encode")
+    seconds = scale * sum(runs[name]["seconds"] for name in pipelines if name in runs)
+    return (
+        f"\nThe whole file ({corpus['file_articles']:,} articles, "
+        f"{corpus['file_characters'] / 1e6:.1f} M characters) was not run: at this run's rates "
+        f"its three pipelines would take about {seconds / 3600:.1f} h on this shared machine, "
+        "so the ratios above come from its first articles only."
+    )
 
 
 def _ratio_lines(ratios: dict, runs: dict) -> str:
