@@ -8,10 +8,13 @@ from typing import Annotated
 import typer
 
 from qa.cli.common import (
+    ApiKeyOption,
     AsOfOption,
+    BaseUrlOption,
     ChromaOption,
     JsonOption,
     KOption,
+    ModelOption,
     SinceOption,
     SourceOption,
     StoreOption,
@@ -31,17 +34,9 @@ def register(app: typer.Typer) -> None:
 def ask(
     question: Annotated[str, typer.Argument(help="Your question, in quotes.")],
     k: KOption = None,
-    model: Annotated[
-        str | None, typer.Option("-m", "--model", help="Answer model spec (see `newsqa models`).")
-    ] = None,
-    base_url: Annotated[
-        str | None,
-        typer.Option("--base-url", help="Server of an openai-compatible (or ollama) model."),
-    ] = None,
-    api_key: Annotated[
-        str | None,
-        typer.Option("--api-key", help="Key for this call [default: keys file, then env var]."),
-    ] = None,
+    model: ModelOption = None,
+    base_url: BaseUrlOption = None,
+    api_key: ApiKeyOption = None,
     stream: Annotated[
         bool | None,
         typer.Option(

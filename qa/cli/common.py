@@ -21,6 +21,17 @@ ChromaOption = Annotated[
     str | None,
     typer.Option("--chroma-url", help="Keep vectors on a Chroma server (http://host:port)."),
 ]
+ModelOption = Annotated[
+    str | None, typer.Option("-m", "--model", help="Answer model spec (see `newsqa models`).")
+]
+BaseUrlOption = Annotated[
+    str | None,
+    typer.Option("--base-url", help="Server of an openai-compatible (or ollama) model."),
+]
+ApiKeyOption = Annotated[
+    str | None,
+    typer.Option("--api-key", help="Key for the model [default: keys file, then env var]."),
+]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
 KOption = Annotated[int | None, typer.Option("-k", help="How many passages.", min=1, max=50)]
 SinceOption = Annotated[

@@ -14,9 +14,12 @@ import typer
 from typer.core import TyperGroup
 
 from qa.cli.common import (
+    ApiKeyOption,
+    BaseUrlOption,
     ChromaOption,
     JsonOption,
     KOption,
+    ModelOption,
     StoreOption,
     print_json,
     user_errors,
@@ -53,15 +56,9 @@ def run(
     suite: Annotated[Path, typer.Argument(help="Suite: JSONL, one question a line.")],
     store: StoreOption = None,
     chroma_url: ChromaOption = None,
-    model: Annotated[str | None, typer.Option("-m", "--model", help="Answer model spec.")] = None,
-    base_url: Annotated[
-        str | None,
-        typer.Option("--base-url", help="Server of an openai-compatible (or ollama) model."),
-    ] = None,
-    api_key: Annotated[
-        str | None,
-        typer.Option("--api-key", help="Key for this run [default: keys file, then env var]."),
-    ] = None,
+    model: ModelOption = None,
+    base_url: BaseUrlOption = None,
+    api_key: ApiKeyOption = None,
     k: KOption = None,
     limit: Annotated[
         int | None, typer.Option("--limit", min=1, help="Run only the first N questions.")
