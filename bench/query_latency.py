@@ -1,7 +1,7 @@
 """Query latency and memory at 10k, 50k and 1M chunks: warm `search` and `ask` (extractive)
 p50/p95, a new `newsqa search` process, the BM25 rebuild, and peak RSS of each.
 
-    python bench/query_latency.py [--sizes 10000,50000,1000000] [--source-store DIR]
+    python bench/query_latency.py [--sizes 10000,50000,1000000] [--source-store DIR] [--keep]
 
 Stores are built through newsqa's real ingest (loaders, cleaning, chunking, ledger, Chroma,
 BM25) with one substitution: the embedder. Embedding a million chunks takes about nine hours
@@ -62,6 +62,12 @@ def main() -> None:
     parser.add_argument("--articles", type=Path, default=ARTICLES)
     parser.add_argument("--work", type=Path, default=DEFAULT_WORK)
     parser.add_argument("--rebuild", action="store_true", help="rebuild stores that exist")
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        help="keep the sizes bench/query_latency.json holds that this run does not measure "
+        "(each row says when and at which commit it was measured)",
+    )
     args = parser.parse_args()
     if not (args.source_store / "manifest.sqlite").exists():
         raise SystemExit(
@@ -70,10 +76,28 @@ def main() -> None:
         )
     facts = {"machine": machine(), "settings": settings_facts(), "sizes": {}}
     facts["source"] = {"store": str(args.source_store), "articles": str(args.articles)}
+    kept = _earlier_sizes() if args.keep else {}
     for size in [int(s) for s in args.sizes.split(",")]:
+        kept.pop(str(size), None)
         facts["sizes"][str(size)] = _measure_size(size, args)
-        save("query_latency", facts, _markdown(facts))
+        facts["sizes"][str(size)]["measured"] = _when(machine())
+        sizes = {**kept, **facts["sizes"]}
+        save("query_latency", {**facts, "sizes": sizes}, _markdown({**facts, "sizes": sizes}))
     show("query_latency")
+
+
+def _earlier_sizes() -> dict[str, dict]:
+    """The sizes of the last saved run, each with when and at which commit it was measured."""
+    path = Path(__file__).with_name("query_latency.json")
+    if not path.exists():
+        return {}
+    earlier = json.loads(path.read_text())
+    when = _when(earlier["machine"])
+    return {size: {"measured": when, **r} for size, r in earlier["sizes"].items()}
+
+
+def _when(facts: dict) -> dict:
+    return {"when": facts["when"], "commit": facts["git_commit"], "load": facts["load_1_5_15"]}
 
 
 def _measure_size(size: int, args) -> dict:
@@ -145,6 +169,7 @@ def _markdown(facts: dict) -> str:
                 round(build["peak_rss_mib"]),
                 r["disk_mib"],
                 f"{warm['load_before']} → {warm['load_after']}",
+                _measured(r, facts),
             ]
         )
     header = [
@@ -167,6 +192,7 @@ def _markdown(facts: dict) -> str:
         "build RSS MiB",
         "disk MiB",
         "load (warm)",
+        "measured (UTC, commit)",
     ]
     return "\n".join(
         [
@@ -194,8 +220,46 @@ def _markdown(facts: dict) -> str:
     )
 
 
+def _measured(result: dict, facts: dict) -> str:
+    when = result.get("measured") or _when(facts["machine"])
+    return f"{when['when'][5:16].replace('T', ' ')}, {when['commit']}"
+
+
+def _growth_lines(facts: dict) -> list[str]:
+    """How each cost grew from size to size, and what a size the issue asks for but this run
+    left out would take to build at the largest build's rate."""
+    measured = sorted(facts["sizes"].values(), key=lambda r: r["build"]["chunks"])
+    if len(measured) < 2:
+        return []
+
+    def series(value) -> str:
+        return " → ".join(f"{value(r):,}" for r in measured)
+
+    sizes = " → ".join(f"{round(r['build']['chunks'] / 1000):,}k" for r in measured)
+    search = series(lambda r: round(r["warm"]["search"]["p50_ms"], 1))
+    search_cpu = series(lambda r: round(r["warm"]["search"].get("cpu_p50_ms") or 0, 1))
+    out = [
+        f"- growth {sizes} chunks: warm search p50 {search} ms (CPU {search_cpu}); warm RSS "
+        f"{series(lambda r: round(r['warm']['peak_rss_mib']))} MiB; new-process search "
+        f"{series(lambda r: r['cold_search']['median_seconds'])} s; BM25 rebuild "
+        f"{series(lambda r: round(r['bm25_rebuild']['seconds'], 1))} s; build "
+        f"{series(lambda r: round(r['build']['process_wall_seconds']))} s"
+    ]
+    largest = measured[-1]["build"]
+    for size in TARGETS_P50_MS:
+        if str(size) in facts["sizes"] or size <= largest["chunks"]:
+            continue
+        hours = largest["process_wall_seconds"] * size / largest["chunks"] / 3600
+        out.append(
+            f"- {size:,} chunks: **not measured** in this run: at the {largest['chunks']:,}-chunk "
+            f"build's rate its build alone would take about {hours:.1f} h here, before its "
+            f"{3 * QUESTION_COUNT} warm queries and its BM25 rebuild, more time than the run had"
+        )
+    return out
+
+
 def _target_lines(facts: dict) -> str:
-    out = []
+    out = _growth_lines(facts)
     for size, target in TARGETS_P50_MS.items():
         r = facts["sizes"].get(str(size))
         if not r:
