@@ -5,13 +5,14 @@ the passages: how much of the question's weighted terms it and its passage hold,
 is, whether it offers the kind of answer asked for, plus what the passages as a whole share with
 the question, and whether the dense and keyword retrievers agree on its passage. These are
 combined into one probability that the question is answered (a logistic regression fitted by
-`bench/fit_answerer.py` on the tune half of the dev questions); the answerer abstains below `THRESHOLD`, chosen on that half as the one with the best abstention F1 among
-those with at most 10% false abstentions. Two rules come first: abstain when no two adjacent
-terms of the question occur side by side (in either order) in any passage, unless the chosen
-sentence holds all of the question's terms (the passages are about something else), and when
-the question asks for a value with a definite form (an amount of money, a percentage, a count of
-something, a year: `qa.answer_types.FINE_KINDS`) that the chosen sentence does not show. Only
-`top_fused` can feel the question's date (the recency prior lifts recent passages' scores).
+`bench/fit_answerer.py` on the tune half of the dev questions); the answerer abstains below
+`THRESHOLD`, chosen on that half as the one with the best abstention F1 among those with at most
+10% false abstentions. Two rules come first: abstain when no two adjacent terms of the question
+occur side by side (in either order) in any passage, unless the chosen sentence holds all of the
+question's terms (the passages are about something else), and when the question asks for a
+value with a definite form (an amount of money, a percentage, a count of something, a year:
+`qa.answer_types.FINE_KINDS`) that the chosen sentence does not show. Only `top_fused` can feel
+the question's date (the recency prior lifts recent passages' scores).
 """
 
 from __future__ import annotations
