@@ -93,7 +93,9 @@ def main() -> None:
     report = {"store": args.store, "suite": args.suite, "depth": args.depth, "orders": {}}
     for name, rows in orders.items():
         report["orders"][name] = {
-            split or "all": figures([h for qid, h in rows.items() if split in (None, eval_split(qid))])
+            split or "all": figures(
+                [hits for qid, hits in rows.items() if split in (None, eval_split(qid))]
+            )
             for split in (None, "tune", "holdout")
         }
         print(name, report["orders"][name])
