@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from eval.normalize import best_token_f1, contains_any
+from eval.normalize import best_token_f1, contains_any, without_citations
 from eval.suite import SuiteQuestion
 
 UNTYPED = "untyped"
@@ -70,12 +70,12 @@ def _metric_registry() -> dict[str, Metric]:
         Metric(
             "accuracy",
             "share of answerable questions whose answer does not abstain and contains a "
-            "gold string",
+            "gold string (citation markers such as [1] removed first)",
         ),
         Metric(
             "token_f1",
             "mean over answerable questions of the best SQuAD token F1 between the answer "
-            "and a gold string (0 for an abstention)",
+            "without its citation markers and a gold string (0 for an abstention)",
         ),
         Metric(
             "abstain_precision",
@@ -239,11 +239,13 @@ def percentile(values: Sequence[float], p: float) -> float | None:
 def _grade(
     text: str, abstained: bool, golds: Sequence[str]
 ) -> tuple[bool | None, float | None]:
-    """Whether an answer is correct, and its token F1; None for both when nothing is gold."""
+    """Whether an answer is correct, and its token F1, graded without its citation markers;
+    None for both when nothing is gold."""
     if not golds:
         return None, None
     if abstained:
         return False, 0.0
+    text = without_citations(text)
     return contains_any(text, golds), best_token_f1(text, golds)
 
 

@@ -15,6 +15,7 @@ equal the suite's `answer_docs`; keeping `$` loses some of them.
 
 from __future__ import annotations
 
+import re
 import string
 import unicodedata
 from collections import Counter
@@ -22,12 +23,18 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 _ARTICLES = frozenset({"a", "an", "the"})
+_CITATION_MARKERS = re.compile(r"\[\s*\d+(?:\s*[,;]\s*\d+)*\s*\]")
 _ASCII_PUNCTUATION = frozenset(string.punctuation)
 
 
 @lru_cache(maxsize=4096)
 def _is_punctuation(ch: str) -> bool:
     return ch in _ASCII_PUNCTUATION or unicodedata.category(ch).startswith("P")
+
+
+def without_citations(text: str) -> str:
+    """`text` without its citation markers ([1], [2, 3]): a gold "1" is not in "... [1]"."""
+    return _CITATION_MARKERS.sub(" ", text)
 
 
 def normalize_tokens(text: str) -> list[str]:

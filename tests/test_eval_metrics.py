@@ -220,6 +220,15 @@ def test_accuracy_and_token_f1_over_answerable_questions():
     assert m["token_f1"] == pytest.approx((2 / 3) / 4)
 
 
+def test_citation_markers_are_not_part_of_the_graded_answer():
+    m = metrics_of(
+        (question("marker", ("1",)), answer("One president was born on July 4. [1]")),
+        (question("count", ("1",)), answer("Only 1 of them voted no [2, 3].")),
+    )
+    assert m["accuracy"] == 1 / 2
+    assert m["token_f1"] == pytest.approx((0 + 2 * (1 / 6) * 1 / (1 / 6 + 1)) / 2)
+
+
 def test_unanswerable_question_has_no_answer_score():
     score = score_question(UNANSWERABLE, answer("Lavrov"))
     assert (score.correct, score.token_f1, score.first_hit_rank, score.right) == (
