@@ -82,6 +82,7 @@ def settings_facts() -> dict[str, Any]:
         "chunk_overlap_tokens": s.chunk_overlap_tokens,
         "embedding_model": s.embedding_model,
         "embedding_backend": s.embedding_backend,
+        "ingest_embedding_backend": s.ingest_embedding_backend,
         "embed_batch_size": s.embed_batch_size,
     }
 

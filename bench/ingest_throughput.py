@@ -149,9 +149,9 @@ def _markdown(facts: dict) -> str:
     command_flags = f" --limit {corpus['limit']}" if corpus["limit"] else ""
     rows = []
     for name, label in (
-        ("newsqa", f"newsqa ingest ({s['embedding_backend']})"),
+        ("newsqa", f"newsqa ingest ({s['ingest_embedding_backend']})"),
         ("llamaindex", "LlamaIndex `VectorStoreIndex.from_documents`"),
-        ("raw_encode", f"raw encode of newsqa's chunks ({s['embedding_backend']})"),
+        ("raw_encode", f"raw encode of newsqa's chunks ({s['ingest_embedding_backend']})"),
         ("reingest_unchanged", "newsqa re-ingest, nothing changed"),
         ("reingest_edited", "newsqa re-ingest, 1% of articles edited"),
     ):
@@ -190,8 +190,8 @@ def _markdown(facts: dict) -> str:
         f" — {size} of `{Path(corpus['path']).name}`: {corpus['articles']:,} articles, "
         f"{corpus['characters'] / 1e6:.1f} M characters. Chunks of {s['chunk_tokens']} MiniLM "
         f"tokens with {s['chunk_overlap_tokens']} of overlap for both pipelines; batch "
-        f"{s['embed_batch_size']}. newsqa embeds with its default backend "
-        f"(`{s['embedding_backend']}`), "
+        f"{s['embed_batch_size']}. newsqa embeds articles with its default ingest backend "
+        f"(`{s['ingest_embedding_backend']}`), "
         "LlamaIndex with fp32 sentence-transformers, and embeds each chunk's title, source and "
         "date with it (its default; this takes room from the article text, so it makes more "
         "chunks). Each pipeline runs in its own process, imports before its clock; seconds "
@@ -363,7 +363,7 @@ def child_raw(store: str, sample: str) -> dict:
     if int(sample) and int(sample) < len(texts):
         texts = random.Random(11).sample(texts, int(sample))
     tokens = sum(len(e.ids) for e in load_tokenizer(s.embedding_model).encode_batch(texts))
-    embedder = load_embedder(s.embedding_model, s.embedding_backend, s.embed_batch_size)
+    embedder = load_embedder(s.embedding_model, s.ingest_embedding_backend, s.embed_batch_size)
     embedder.encode(texts[:8])
     started, cpu = time.perf_counter(), time.process_time()
     embedder.encode(texts)

@@ -17,6 +17,7 @@ class IndexConfig:
     store: Path
     embedding_model: str = "all-MiniLM-L6-v2"
     embedding_backend: str = "torch"
+    ingest_embedding_backend: str = "torch"
     embed_batch_size: int = 64
     chunk_tokens: int = 128
     chunk_overlap_tokens: int = 16

@@ -72,7 +72,10 @@ class SentenceTransformerEmbedder:
 
     def __init__(self, name: str, batch_size: int = 64) -> None:
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as transformers_logging
 
+        # transformers draws a "Loading weights" bar on stderr, where errors must be one line.
+        transformers_logging.disable_progress_bar()
         self.name = name
         self.batch_size = batch_size
         self._model = SentenceTransformer(str(model_folder(name)), device="cpu")

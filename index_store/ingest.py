@@ -227,7 +227,7 @@ class _BatchWriter:
         """Start embedding the current batch, then write the one embedded before it."""
         batch, self.batch = self.batch, _Batch()
         texts = [draft.text for item in batch.planned for draft in item.drafts]
-        embedding = _InThread(self.store.embedder.encode, texts) if texts else None
+        embedding = _InThread(self.store.ingest_embedder.encode, texts) if texts else None
         self._write_in_flight()
         self._in_flight = (batch, embedding)
 

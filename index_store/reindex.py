@@ -57,7 +57,7 @@ def _rebuild(store: Store, on_article: Callable[[str], None] | None) -> ReindexS
     from index_store.embedding import load_embedder, token_starts
 
     config, manifest = store.config, store.manifest
-    model, backend = config.embedding_model, config.embedding_backend
+    model, backend = config.embedding_model, config.ingest_embedding_backend
     embedder = load_embedder(model, backend, config.embed_batch_size)
     starts = token_starts(config.embedding_model)
     fresh = f"newsqa_{store.meta['store_id'][:12]}_{uuid.uuid4().hex[:8]}"

@@ -128,13 +128,18 @@ class Store:
 
     @cached_property
     def embedder(self):
+        """The model that embeds questions."""
+        return self._embedder(self.config.embedding_backend)
+
+    @cached_property
+    def ingest_embedder(self):
+        """The model that embeds articles: the same model, maybe another backend."""
+        return self._embedder(self.config.ingest_embedding_backend)
+
+    def _embedder(self, backend: str):
         from index_store.embedding import load_embedder
 
-        embedder = load_embedder(
-            self.config.embedding_model,
-            self.config.embedding_backend,
-            self.config.embed_batch_size,
-        )
+        embedder = load_embedder(self.config.embedding_model, backend, self.config.embed_batch_size)
         recorded = self.meta.get("dimension") or ""
         if not recorded and not self.manifest.readonly:
             self.manifest.set_meta({"dimension": str(embedder.dimension)})

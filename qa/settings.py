@@ -35,7 +35,13 @@ class Settings(BaseSettings):
     )
     embedding_backend: Literal["torch", "onnx"] = Field(
         "onnx",
-        description="int8 ONNX: cosine >= .998 to torch fp32, loads in 0.5 s instead of 7 s",
+        description="for questions: int8 ONNX loads in 0.5 s instead of torch's 7 s; its vectors "
+        "match torch fp32's to cosine >= .998, so either backend reads a store built by the other",
+    )
+    ingest_embedding_backend: Literal["torch", "onnx"] = Field(
+        "torch",
+        description="for articles: on this 2-core CPU fp32 torch encodes more chunks per second "
+        "than int8 ONNX (bench/RESULTS.md); an ingest pays its load once",
     )
     embed_batch_size: int = Field(64, ge=1, description="sentence-transformers' own default")
     chunk_tokens: int = Field(
@@ -142,6 +148,7 @@ class Settings(BaseSettings):
             store=self.store,
             embedding_model=self.embedding_model,
             embedding_backend=self.embedding_backend,
+            ingest_embedding_backend=self.ingest_embedding_backend,
             embed_batch_size=self.embed_batch_size,
             chunk_tokens=self.chunk_tokens,
             chunk_overlap_tokens=self.chunk_overlap_tokens,

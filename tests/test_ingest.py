@@ -142,3 +142,30 @@ def test_copies_and_edits_are_recognised_while_the_batch_before_is_still_embeddi
     (record,) = nq.sources()
     assert "52,000" in record.text
     assert [url for _, url in record.also_in] == ["https://wire.example/tunnel-copy"]
+
+
+def test_articles_are_embedded_by_torch_and_questions_read_them_with_onnx(tmp_path):
+    from index_store.embedding import load_embedder
+
+    store_dir = tmp_path / "store"
+    newsqa = NewsQA(store=store_dir)
+    newsqa.ingest([write(tmp_path, "tunnel.md", STORY)])
+    store = Store.open(newsqa.settings.index_config())
+    try:
+        (chunk,) = store.manifest.chunks(store.vectors.ids()).values()
+        by_torch = load_embedder(newsqa.settings.embedding_model, "torch").encode([chunk.text])
+        by_onnx = load_embedder(newsqa.settings.embedding_model, "onnx").encode([chunk.text])
+        (stored,) = store.vectors.query(by_torch[0], 1)
+        (near,) = store.vectors.query(by_onnx[0], 1)
+    finally:
+        store.close()
+
+    assert (newsqa.settings.ingest_embedding_backend, newsqa.settings.embedding_backend) == (
+        "torch",
+        "onnx",
+    )
+    assert stored.chunk_id == near.chunk_id == chunk.chunk_id
+    assert stored.similarity > 0.9999 and 0.99 < near.similarity < 0.9999
+    assert newsqa.search("How long is the harbour tunnel crossing now?")[0].title == (
+        "Harbour tunnel opens to traffic"
+    )
