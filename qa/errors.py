@@ -3,6 +3,10 @@
 from index_store.errors import NewsQAError
 
 
+class BadSetting(NewsQAError):
+    """A setting from a flag, the environment or config.toml has a value it cannot take."""
+
+
 class UnknownModel(NewsQAError):
     """No registered provider serves this model spec."""
 

@@ -176,5 +176,25 @@ def without_credentials(url: str) -> str:
 
 
 def load_settings(**overrides: Any) -> Settings:
-    """Settings with the given overrides on top; None means 'not given'."""
-    return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    """Settings with the given overrides on top; None means 'not given'. A value a setting cannot
+    take, or a config file that is not TOML, is a `BadSetting` naming where to fix it (never the
+    value itself: it may be a key)."""
+    import tomllib
+
+    from pydantic import ValidationError
+
+    from qa.errors import BadSetting
+
+    try:
+        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}" for e in error.errors()
+        )
+        names = sorted({str(e["loc"][0]) for e in error.errors() if e["loc"]})
+        where = ", ".join(f"NEWSQA_{n.upper()}" for n in names) or "the environment"
+        raise BadSetting(
+            f"bad setting {problems} (set by a flag, {where} or {config_file()})"
+        ) from None
+    except tomllib.TOMLDecodeError as error:
+        raise BadSetting(f"{config_file()} is not valid TOML: {error}") from None

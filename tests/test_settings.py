@@ -25,3 +25,33 @@ def test_reports_hide_api_keys_and_url_passwords(field):
     shown = str(settings.public())
     assert "sk-fake-123" not in shown and "s3cret" not in shown
     assert settings.public()[field] == "http://***@host:8080/v1"
+
+
+def test_a_bad_setting_is_one_line_naming_where_to_fix_it(private_user_dir, monkeypatch):
+    from typer.testing import CliRunner
+
+    from qa.cli import app
+
+    monkeypatch.setenv("NEWSQA_INGEST_EMBEDDING_BACKEND", "gpu")
+    result = CliRunner().invoke(app, ["search", "anything"])
+    assert result.exit_code == 1
+    assert result.stderr.strip().splitlines() == [
+        "error: bad setting ingest_embedding_backend: Input should be 'torch' or 'onnx' (set by "
+        f"a flag, NEWSQA_INGEST_EMBEDDING_BACKEND or {private_user_dir / 'config.toml'})"
+    ]
+
+
+def test_a_config_file_that_is_not_toml_is_named(private_user_dir):
+    from qa.errors import BadSetting
+
+    (private_user_dir / "config.toml").write_text("k = \n")
+    with pytest.raises(BadSetting, match=r"config.toml is not valid TOML: Invalid value"):
+        load_settings()
+
+
+def test_a_bad_api_key_value_is_never_echoed():
+    from qa.errors import BadSetting
+
+    with pytest.raises(BadSetting) as raised:
+        load_settings(api_key=["sk-listed-secret-0000"])
+    assert "api_key" in str(raised.value) and "sk-listed-secret" not in str(raised.value)
