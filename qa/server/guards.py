@@ -61,13 +61,12 @@ def write_access(config: ServerConfig) -> Callable[[Request], None]:
         origin = request.headers.get("origin")
         if origin and _hostname_port(origin) != request.headers.get("host", "").lower():
             raise HTTPException(403, f"writes from another site ({origin}) are refused")
-        if config.token and not _bearer_matches(request, config.token):
-            raise HTTPException(
-                401,
-                "this server needs its write token: send 'Authorization: Bearer TOKEN' "
-                "(the --token or NEWSQA_TOKEN it was started with)",
-                headers={"WWW-Authenticate": "Bearer"},
-            )
+        _require_token(
+            config,
+            request,
+            "this server needs its write token: send 'Authorization: Bearer TOKEN' "
+            "(the --token or NEWSQA_TOKEN it was started with)",
+        )
 
     return check
 
@@ -82,13 +81,18 @@ def check_model_choice(config: ServerConfig, request: Request, wanted: str | Non
         raise HTTPException(
             403, "a request cannot choose a local GGUF file; make it the server's model instead"
         )
+    _require_token(
+        config,
+        request,
+        "choosing another model than the server's needs its token: send "
+        "'Authorization: Bearer TOKEN'",
+    )
+
+
+def _require_token(config: ServerConfig, request: Request, refusal: str) -> None:
+    """A 401 saying `refusal` unless the server has no token or the request bears it."""
     if config.token and not _bearer_matches(request, config.token):
-        raise HTTPException(
-            401,
-            "choosing another model than the server's needs its token: send "
-            "'Authorization: Bearer TOKEN'",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
+        raise HTTPException(401, refusal, headers={"WWW-Authenticate": "Bearer"})
 
 
 def _bearer_matches(request: Request, token: str) -> bool:
