@@ -182,7 +182,7 @@ def child_score(backend: str, store: str, suite: str) -> dict:
 def _dense_has_answer(store: str, backend: str, questions) -> float:
     from eval.normalize import contains_any
     from index_store.store import Store
-    from qa.filters import Filters, parse_day
+    from qa.retrieval.filters import Filters, parse_day
     from qa.settings import load_settings
 
     opened = Store.open(load_settings(store=store, embedding_backend=backend).index_config())

@@ -7,14 +7,16 @@ dev suite, and report both halves.
 1. Sentence weights: logistic regression over `SentenceFeatures`, a sentence being a positive when
    it holds a gold answer (answerable tune questions only); `--fit abstention` keeps the current
    ones.
-2. Abstention: logistic regression over `qa.abstain.Evidence` (with the fitted sentence weights),
-   a positive being an answerable question; the threshold is the one on the tune half with the
-   best abstention F1 among those with at most 10% false abstentions (with `qa.abstain.abstains`'
-   phrase rule applied too; when no threshold keeps false abstentions that low, the lowest).
+2. Abstention: logistic regression over `qa.models.extractive.abstain.Evidence` (with the
+   fitted sentence weights), a positive being an answerable question; the threshold is the one
+   on the tune half with the best abstention F1 among those with at most 10% false abstentions
+   (with `abstain.abstains`' phrase rule applied too; when no threshold keeps false abstentions
+   that low, the lowest).
 
 Passages are retrieved once per question (as of its date, as eval does) and cached in
 bench/.cache/, keyed by store and suite. Prints the fitted constants to paste into
-`qa/models/extractive.py` and `qa/abstain.py`, and the accuracy / abstention figures of each half.
+`qa/models/extractive/sentences.py` and `qa/models/extractive/abstain.py`, and the accuracy /
+abstention figures of each half.
 """
 
 from __future__ import annotations
@@ -32,9 +34,9 @@ from eval.normalize import contains_any
 from eval.suite import load_suite
 from index_store.store import Store
 from qa import NewsQA
-from qa import abstain as abstain_module
-from qa.models import extractive
 from qa.models.base import ModelContext
+from qa.models.extractive import abstain as abstain_module
+from qa.models.extractive import model as extractive
 
 MAX_FALSE_ABSTENTIONS = 0.10
 
@@ -93,8 +95,8 @@ def main() -> None:
                 for s in sentences:
                     x.append([getattr(s.features, n) for n in names])
                     y.append(contains_any(s.text, q.answers))
-        extractive.SENTENCE_WEIGHTS.update(fit_logistic(np.array(x), np.array(y), names))
-    print("SENTENCE_WEIGHTS =", extractive.SENTENCE_WEIGHTS)
+        sentences.SENTENCE_WEIGHTS.update(fit_logistic(np.array(x), np.array(y), names))
+    print("SENTENCE_WEIGHTS =", sentences.SENTENCE_WEIGHTS)
 
     facts = {}
     for q, passages, sentences in scored:

@@ -60,9 +60,9 @@ class Memo:
         self.data = pickle.loads(self.path.read_bytes()) if self.path.exists() else {}
 
     def install(self, nq: NewsQA) -> None:
-        import qa.retrieve
+        import qa.retrieval.retrieve
 
-        search = qa.retrieve._search
+        search = qa.retrieval.retrieve._search
         if getattr(search, "memoised", False):
             search = search.original
 
@@ -73,7 +73,7 @@ class Memo:
             return self.data[key]
 
         memo_search.memoised, memo_search.original = True, search
-        qa.retrieve._search = memo_search
+        qa.retrieval.retrieve._search = memo_search
         embedder = nq._reader().embedder
         encode = embedder.encode
 

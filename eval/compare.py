@@ -14,11 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from eval.metrics import METRICS, summarize
+from index_store.errors import NewsQAError
 
 RESULTS_FILE = "results.jsonl"
 
 
-class RunError(Exception):
+class RunError(NewsQAError):
     """A run directory whose results cannot be read."""
 
 
@@ -85,9 +86,7 @@ def load_rows(run_dir: str | Path) -> list[dict[str, Any]]:
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError as exc:
-        raise RunError(
-            f"{path}: cannot read run results: {exc.strerror or exc}"
-        ) from exc
+        raise RunError(f"{path}: cannot read run results: {exc.strerror or exc}") from exc
     rows: list[dict[str, Any]] = []
     for number, line in enumerate(lines, start=1):
         if not line.strip():
@@ -114,18 +113,12 @@ def compare_rows(
     new_metrics = summarize(new.values())["metrics"]
     shared = [qid for qid in base if qid in new]
     return Comparison(
-        metrics=tuple(
-            MetricDelta(name, base_metrics[name], new_metrics[name]) for name in METRICS
-        ),
+        metrics=tuple(MetricDelta(name, base_metrics[name], new_metrics[name]) for name in METRICS),
         right_to_wrong=tuple(
-            _flip(base[qid], new[qid])
-            for qid in shared
-            if _right(base[qid]) > _right(new[qid])
+            _flip(base[qid], new[qid]) for qid in shared if _right(base[qid]) > _right(new[qid])
         ),
         wrong_to_right=tuple(
-            _flip(base[qid], new[qid])
-            for qid in shared
-            if _right(base[qid]) < _right(new[qid])
+            _flip(base[qid], new[qid]) for qid in shared if _right(base[qid]) < _right(new[qid])
         ),
         only_in_base=tuple(qid for qid in base if qid not in new),
         only_in_new=tuple(qid for qid in new if qid not in base),
@@ -148,8 +141,4 @@ def _flip(base: Mapping[str, Any], new: Mapping[str, Any]) -> Flip:
 
 def _answer_text(row: Mapping[str, Any]) -> str:
     answer = row["answer"]
-    return (
-        f"(abstained) {answer['answer']}".strip()
-        if answer["abstained"]
-        else answer["answer"]
-    )
+    return f"(abstained) {answer['answer']}".strip() if answer["abstained"] else answer["answer"]

@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from eval.metrics import METRICS
+from index_store.errors import NewsQAError
 
 
-class GateError(ValueError):
+class GateError(NewsQAError):
     """Floors that cannot be parsed; the message names every bad one and the valid metrics."""
 
 
@@ -54,9 +55,7 @@ def parse_floors(specs: Iterable[str]) -> dict[str, float]:
     return floors
 
 
-def check_floors(
-    metrics: Mapping[str, Any], floors: Mapping[str, float]
-) -> list[GateCheck]:
+def check_floors(metrics: Mapping[str, Any], floors: Mapping[str, float]) -> list[GateCheck]:
     """Check summary metrics against floors, one `GateCheck` per floor."""
     return [GateCheck(name, floor, metrics.get(name)) for name, floor in floors.items()]
 
@@ -77,7 +76,5 @@ def _parse_floor(spec: str) -> tuple[str, float]:
     except ValueError:
         value = float("nan")
     if not 0.0 <= value <= 1.0:
-        raise GateError(
-            f"floor for {name!r} must be a number from 0 to 1, got {raw.strip()!r}"
-        )
+        raise GateError(f"floor for {name!r} must be a number from 0 to 1, got {raw.strip()!r}")
     return name, value

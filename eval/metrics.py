@@ -236,9 +236,7 @@ def percentile(values: Sequence[float], p: float) -> float | None:
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
-def _grade(
-    text: str, abstained: bool, golds: Sequence[str]
-) -> tuple[bool | None, float | None]:
+def _grade(text: str, abstained: bool, golds: Sequence[str]) -> tuple[bool | None, float | None]:
     """Whether an answer is correct, and its token F1, graded without its citation markers;
     None for both when nothing is gold."""
     if not golds:
@@ -249,9 +247,7 @@ def _grade(
     return contains_any(text, golds), best_token_f1(text, golds)
 
 
-def _emitted_citations(
-    answer: Mapping[str, Any], abstained: bool
-) -> tuple[list[str], int]:
+def _emitted_citations(answer: Mapping[str, Any], abstained: bool) -> tuple[list[str], int]:
     """Chunk ids of the kept citations, and how many markers qa dropped as pointing nowhere.
 
     An abstention's citations are not counted: qa strips them, as a reader never sees them.
@@ -262,38 +258,26 @@ def _emitted_citations(
     return cited, len(answer.get("dropped_citations") or [])
 
 
-def _first_hit_rank(
-    passages: Sequence[Mapping[str, Any]], golds: Sequence[str]
-) -> int | None:
+def _first_hit_rank(passages: Sequence[Mapping[str, Any]], golds: Sequence[str]) -> int | None:
     if not golds:
         return None
     return next(
-        (
-            n
-            for n, passage in enumerate(passages, start=1)
-            if contains_any(passage["text"], golds)
-        ),
+        (n for n, passage in enumerate(passages, start=1) if contains_any(passage["text"], golds)),
         None,
     )
 
 
-def _doc_hit(
-    passages: Sequence[Mapping[str, Any]], answer_docs: Sequence[str]
-) -> bool | None:
+def _doc_hit(passages: Sequence[Mapping[str, Any]], answer_docs: Sequence[str]) -> bool | None:
     if not answer_docs:
         return None
-    return any(
-        passage["article_id"] in answer_docs for passage in passages[:RANK_DEPTH]
-    )
+    return any(passage["article_id"] in answer_docs for passage in passages[:RANK_DEPTH])
 
 
 def _cites_gold(
     passages: Sequence[Mapping[str, Any]], cited: Sequence[str], golds: Sequence[str]
 ) -> bool:
     return any(
-        contains_any(passage["text"], golds)
-        for passage in passages
-        if passage["chunk_id"] in cited
+        contains_any(passage["text"], golds) for passage in passages if passage["chunk_id"] in cited
     )
 
 
@@ -312,10 +296,7 @@ def _aggregate(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
             for k in HIT_DEPTHS
         },
         f"mrr@{RANK_DEPTH}": _mean(
-            [
-                1 / rank if rank is not None and rank <= RANK_DEPTH else 0.0
-                for rank in ranks
-            ]
+            [1 / rank if rank is not None and rank <= RANK_DEPTH else 0.0 for rank in ranks]
         ),
         f"doc_recall@{RANK_DEPTH}": _mean(
             [score["doc_hit"] for score in scores if score["doc_hit"] is not None]
@@ -328,9 +309,7 @@ def _aggregate(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
             sum(score["valid_citations"] for score in scores),
             sum(score["citations"] for score in scores),
         ),
-        "citation_support": _mean(
-            [score["cites_gold"] for score in scores if score["correct"]]
-        ),
+        "citation_support": _mean([score["cites_gold"] for score in scores if score["correct"]]),
         **_latencies(rows),
         "mean_passage_chars": _ratio(
             sum(score["passage_chars"] for score in scores),

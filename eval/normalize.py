@@ -15,15 +15,15 @@ equal the suite's `answer_docs`; keeping `$` loses some of them.
 
 from __future__ import annotations
 
-import re
 import string
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 from functools import lru_cache
 
+from index_store.markers import without_markers
+
 _ARTICLES = frozenset({"a", "an", "the"})
-_CITATION_MARKERS = re.compile(r"\[\s*\d+(?:\s*[,;]\s*\d+)*\s*\]")
 _ASCII_PUNCTUATION = frozenset(string.punctuation)
 
 
@@ -34,7 +34,7 @@ def _is_punctuation(ch: str) -> bool:
 
 def without_citations(text: str) -> str:
     """`text` without its citation markers ([1], [2, 3]): a gold "1" is not in "... [1]"."""
-    return _CITATION_MARKERS.sub(" ", text)
+    return without_markers(text)
 
 
 def normalize_tokens(text: str) -> list[str]:
@@ -59,9 +59,7 @@ def contains(text: str, gold: str) -> bool:
     if not needle:
         return False
     width = len(needle)
-    return any(
-        haystack[i : i + width] == needle for i in range(len(haystack) - width + 1)
-    )
+    return any(haystack[i : i + width] == needle for i in range(len(haystack) - width + 1))
 
 
 def contains_any(text: str, golds: Iterable[str]) -> bool:

@@ -107,10 +107,7 @@ def render_html(
         f"<style>{_CSS}</style></head><body>",
         f"<h1>{esc(title)}</h1>",
         "<ul>",
-        *(
-            f"<li><b>{esc(key)}</b>: {esc(value)}</li>"
-            for key, value in (info or {}).items()
-        ),
+        *(f"<li><b>{esc(key)}</b>: {esc(value)}</li>" for key, value in (info or {}).items()),
         "</ul><h2>Summary</h2><table><tr><th>metric</th><th>value</th><th>definition</th></tr>",
         *(
             f"<tr><td>{esc(name)}</td><td class=num>{format_metric(name, summary['metrics'][name])}"
@@ -278,11 +275,7 @@ def format_metric(name: str, value: float | None) -> str:
 
 def _preview(text: str) -> str:
     flat = " ".join(text.split())
-    return (
-        flat
-        if len(flat) <= PASSAGE_PREVIEW_CHARS
-        else flat[:PASSAGE_PREVIEW_CHARS] + "…"
-    )
+    return flat if len(flat) <= PASSAGE_PREVIEW_CHARS else flat[:PASSAGE_PREVIEW_CHARS] + "…"
 
 
 def _md(text: str) -> str:

@@ -1,9 +1,10 @@
-"""Running a suite: every question through `NewsQA.ask`, as of its date, into a run folder.
+"""Running a suite: every question through a pipeline's `ask`, as of its date, into a run folder.
 
 A run folder holds `results.jsonl` (one row per question, written as each is answered, so an
 interrupted run keeps what it did), then `summary.json` (metrics, per-type breakdown, the full
 configuration, versions, store stats, suite hash, timestamps), `report.md` and `report.html`.
-Only `qa`'s public API is used, so a run scores exactly what a user of `ask` gets.
+The pipeline is handed in (`qa.NewsQA` is one: `newsqa eval` passes the same object `ask`
+uses), so a run scores exactly what a user gets, and `eval` depends on no answering code.
 """
 
 from __future__ import annotations
@@ -15,12 +16,13 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from eval.compare import RESULTS_FILE
 from eval.metrics import RANK_DEPTH, result_row, summarize
 from eval.report import render_html, render_markdown
 from eval.suite import Suite, SuiteQuestion, load_suite
+from index_store.errors import NewsQAError
 
 SUMMARY_FILE = "summary.json"
 REPORT_MD = "report.md"
@@ -40,45 +42,54 @@ ProgressCallback = Callable[[int, int, dict[str, Any]], None]
 """Called after each question with (questions done, questions in the run, its result row)."""
 
 
+class Pipeline(Protocol):
+    """What a run asks questions of (`qa.NewsQA` is one). `ask` returns an answer with a
+    `to_dict()` in the shape `newsqa ask --json` prints; `search` returns ranked passages as
+    dataclasses; `describe` returns `{"settings": {...}, "store": {...}}` for the summary. A user
+    mistake (no store, unknown model, server gone) raises a `NewsQAError`."""
+
+    def ask(self, question: str, *, k: int, model: str, as_of: str | None) -> Any: ...
+
+    def search(self, question: str, *, k: int, as_of: str | None) -> list[Any]: ...
+
+    def describe(self) -> dict[str, Any]: ...
+
+
 def run_suite(
     suite: Suite | str | Path,
+    pipeline: Pipeline,
     *,
-    store: str | Path | None = None,
     model: str | None = None,
     k: int | None = None,
     limit: int | None = None,
     out: str | Path | None = None,
     on_question: ProgressCallback | None = None,
-    **settings: Any,
 ) -> dict[str, Any]:
-    """Ask the questions of `suite` (the first `limit`), write the run folder, return its summary.
+    """Ask `pipeline` the questions of `suite` (the first `limit`), write the run folder, return
+    its summary.
 
-    `store`, `settings` configure `NewsQA` as they would for `ask`; `model` and `k` are passed
-    to each `ask`. A missing or empty store, or a model that cannot answer, raises before
-    anything is written: the first question is asked once, untimed, which also loads the models
-    so that latencies are those of a warm pipeline. Later, a question whose ask raises a user
-    error (`NewsQAError`, e.g. a model server gone away) becomes a row with that `error`,
-    scored wrong.
+    `model` and `k` are passed to each `ask` (None: the pipeline's settings). A missing or empty
+    store, or a model that cannot answer, raises before anything is written: the first question
+    is asked once, untimed, which also loads the models so that latencies are those of a warm
+    pipeline. Later, a question whose ask raises a user error (`NewsQAError`, e.g. a model
+    server gone away) becomes a row with that `error`, scored wrong.
     """
-    from qa import NewsQA
-
     suite = suite if isinstance(suite, Suite) else load_suite(suite)
     if limit is not None and limit < 1:
         raise ValueError(f"limit must be at least 1, got {limit}")
     questions = suite.questions[:limit]
-    newsqa = NewsQA(store=store, **settings)
-    described = newsqa.describe()
+    described = pipeline.describe()
     config = {
         **described["settings"],
         "model": model or described["settings"]["model"],
         "k": k or described["settings"]["k"],
     }
     first = questions[0]
-    newsqa.ask(first.question, k=config["k"], model=config["model"], as_of=first.as_of)
+    pipeline.ask(first.question, k=config["k"], model=config["model"], as_of=first.as_of)
     folder = Path(out) if out is not None else default_out_dir(suite.path)
     started = datetime.now(UTC)
     clock = time.perf_counter()
-    rows = _answer_all(newsqa, questions, folder, config, on_question)
+    rows = _answer_all(pipeline, questions, folder, config, on_question)
     summary = {
         **summarize(rows),
         "suite": {
@@ -118,7 +129,7 @@ def package_versions() -> dict[str, str | None]:
 
 
 def _answer_all(
-    newsqa: Any,
+    pipeline: Pipeline,
     questions: tuple[SuiteQuestion, ...],
     folder: Path,
     config: dict[str, Any],
@@ -131,7 +142,7 @@ def _answer_all(
     rows: list[dict[str, Any]] = []
     with (folder / RESULTS_FILE).open("w", encoding="utf-8") as results:
         for done, question in enumerate(questions, start=1):
-            row = _ask(newsqa, question, config["model"], config["k"])
+            row = _ask(pipeline, question, config["model"], config["k"])
             results.write(json.dumps(row, ensure_ascii=False) + "\n")
             results.flush()
             rows.append(row)
@@ -140,21 +151,18 @@ def _answer_all(
     return rows
 
 
-def _ask(newsqa: Any, question: SuiteQuestion, model: str, k: int) -> dict[str, Any]:
+def _ask(pipeline: Pipeline, question: SuiteQuestion, model: str, k: int) -> dict[str, Any]:
     """One question's row: its answer, and the retriever's ranking to depth 10 (or k) as of
     the question's date, which the retrieval metrics are scored on."""
     from dataclasses import asdict
 
-    from qa import Answer
-    from qa.errors import NewsQAError
-
     text, as_of = question.question, question.as_of
     try:
-        answer = newsqa.ask(text, k=k, model=model, as_of=as_of)
-        ranking = newsqa.search(text, k=max(k, RANK_DEPTH), as_of=as_of)
+        answer = pipeline.ask(text, k=k, model=model, as_of=as_of)
+        ranking = pipeline.search(text, k=max(k, RANK_DEPTH), as_of=as_of)
     except NewsQAError as error:
-        failed = Answer(text, "", False, model, supported=False)
-        return result_row(question, failed.to_dict(), error=str(error))
+        failed = {"question": text, "answer": "", "abstained": False, "model": model}
+        return result_row(question, failed, error=str(error))
     return result_row(question, answer.to_dict(), ranking=[asdict(p) for p in ranking])
 
 

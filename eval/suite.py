@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from eval.normalize import normalize
+from index_store.errors import NewsQAError
 
 _KNOWN_FIELDS = frozenset(
     {"id", "question", "answers", "expect_abstain", "as_of", "answer_docs", "type"}
@@ -25,8 +26,9 @@ _KNOWN_FIELDS = frozenset(
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
-class SuiteError(Exception):
-    """A suite that cannot be used; `problems` holds one `path:LINE: reason` string each."""
+class SuiteError(NewsQAError):
+    """A suite that cannot be used; `problems` holds one `path:LINE: reason` string each, and
+    the message is those lines, one per problem."""
 
     def __init__(self, problems: Iterable[str]) -> None:
         self.problems = tuple(problems)
@@ -67,9 +69,7 @@ def load_suite(path: str | Path) -> Suite:
     return Suite(path=path, questions=questions, hash=suite_hash(questions))
 
 
-def parse_suite(
-    lines: Iterable[str], source: str = "<suite>"
-) -> tuple[SuiteQuestion, ...]:
+def parse_suite(lines: Iterable[str], source: str = "<suite>") -> tuple[SuiteQuestion, ...]:
     """Validate suite lines; `source` prefixes each problem in the raised `SuiteError`."""
     problems: list[str] = []
     questions: list[SuiteQuestion] = []
@@ -111,9 +111,7 @@ def suite_hash(questions: Iterable[SuiteQuestion]) -> str:
         }
         for q in questions
     ]
-    payload = json.dumps(
-        canonical, sort_keys=True, ensure_ascii=False, separators=(",", ":")
-    )
+    payload = json.dumps(canonical, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
@@ -201,6 +199,4 @@ def _is_iso_date(value: Any) -> bool:
 
 
 def _is_string_list(value: Any) -> bool:
-    return isinstance(value, list) and all(
-        isinstance(item, str) and item for item in value
-    )
+    return isinstance(value, list) and all(isinstance(item, str) and item for item in value)

@@ -21,9 +21,5 @@ class StoreWriteError(NewsQAError):
     """The store could not be written (read-only or full disk); nothing was changed."""
 
 
-class BadSource(NewsQAError):
-    """An input could not be read as articles at all."""
-
-
 class VectorServerError(NewsQAError):
     """The Chroma server given by `--chroma-url` / `chroma_url` cannot be reached."""

@@ -17,8 +17,8 @@ from index_store.reindex import ReindexSummary
 from index_store.store import Store, StoreStats
 from index_store.types import IngestSummary
 from qa.errors import BadQuestion
-from qa.filters import Filters, parse_day
 from qa.models.base import ModelContext
+from qa.retrieval.filters import Filters, parse_day
 from qa.settings import Settings, load_settings
 from qa.types import Answer, Passage
 
@@ -146,7 +146,7 @@ class NewsQA:
     def _retrieve(
         self, question: str, k: int | None, filters: Filters
     ) -> tuple[list[Passage], dict[str, float]]:
-        from qa.retrieve import retrieve
+        from qa.retrieval.retrieve import retrieve
 
         if not question or not question.strip():
             raise BadQuestion("the question is empty: ask something, e.g. 'Who won the vote?'")
@@ -161,7 +161,7 @@ class NewsQA:
     def _answer_events(
         self, question: str, passages: list[Passage], spec: str
     ) -> Iterator[str | Answer]:
-        from qa.answering import answer_events
+        from qa.answering.pipeline import answer_events
 
         store = self._reader() if passages else None
         return answer_events(question, passages, spec, ModelContext(self.settings, store))

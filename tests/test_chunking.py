@@ -49,9 +49,9 @@ def test_chunks_keep_whole_sentences_and_overlap():
     chunks = chunks_of(" ".join(sentences), max_tokens=60, overlap=20)
     for chunk in chunks:
         assert chunk.text.startswith("Sentence number") and chunk.text.endswith(".")
-    assert any(
-        a.text.split(". ")[-1] in b.text for a, b in zip(chunks, chunks[1:])
-    ), "consecutive chunks should share a trailing sentence"
+    assert any(a.text.split(". ")[-1] in b.text for a, b in zip(chunks, chunks[1:])), (
+        "consecutive chunks should share a trailing sentence"
+    )
     covered = {s for c in chunks for s in sentences if s in c.text}
     assert covered == set(sentences)
 

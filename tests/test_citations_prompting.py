@@ -9,17 +9,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from qa.citations import (
-    ABSTAIN_PHRASE,
+from qa.answering.citations import (
     Renumbering,
     StreamingVerifier,
     abstains,
     claims,
     verify,
 )
+from qa.answering.support import check_support
 from qa.errors import ContextTooLong
-from qa.prompting import build_prompt, fit_passages, neutralise
-from qa.support import check_support
+from qa.models.base import ABSTAIN_PHRASE
+from qa.models.prompting import build_prompt, fit_passages, neutralise
 from qa.types import Passage
 from tests.conftest import DEMO
 

@@ -25,7 +25,9 @@ def ask_json(store, question: str) -> dict:
 
 
 @needs_shared(SEED_QA)
-@pytest.mark.parametrize("case", read_jsonl(SEED_QA) if SEED_QA.exists() else [], ids=lambda c: c["id"])
+@pytest.mark.parametrize(
+    "case", read_jsonl(SEED_QA) if SEED_QA.exists() else [], ids=lambda c: c["id"]
+)
 def test_seed_questions_are_answered_with_citations_or_abstained(seed_store, case):
     answer = ask_json(seed_store, case["question"])
     if case["expect_abstain"]:
@@ -46,7 +48,9 @@ def test_seed_questions_are_answered_with_citations_or_abstained(seed_store, cas
 def test_the_stored_seed_article_is_clean(seed_store):
     result = run("sources", "--store", seed_store, "--json")
     (article,) = json.loads(result.stdout)
-    chunks = json.loads(run("search", "Putin visit India", "--store", seed_store, "-k", "10", "--json").stdout)
+    chunks = json.loads(
+        run("search", "Putin visit India", "--store", seed_store, "-k", "10", "--json").stdout
+    )
     text = " ".join(c["text"] for c in chunks)
     for noise in ("Advertisement", "Scroll to continue", "ALSO READ"):
         assert noise not in text
@@ -65,7 +69,17 @@ def test_search_json_has_metadata(demo_store):
     result = run("search", "wildfire moor", "--store", demo_store, "-k", "3", "--json")
     passages = json.loads(result.stdout)
     assert len(passages) == 3
-    for key in ("rank", "score", "chunk_id", "article_id", "title", "text", "source", "published", "url"):
+    for key in (
+        "rank",
+        "score",
+        "chunk_id",
+        "article_id",
+        "title",
+        "text",
+        "source",
+        "published",
+        "url",
+    ):
         assert key in passages[0]
     assert [p["rank"] for p in passages] == [1, 2, 3]
 
@@ -79,7 +93,9 @@ def test_stats_and_sources_json(demo_store):
 
 
 def test_ingest_reports_counts_and_fails_on_bad_input(tmp_path):
-    (tmp_path / "bad.jsonl").write_text('{"title": "A", "text": "Body of the article."}\nnot json\n')
+    (tmp_path / "bad.jsonl").write_text(
+        '{"title": "A", "text": "Body of the article."}\nnot json\n'
+    )
     result = run("ingest", tmp_path / "bad.jsonl", tmp_path / "nope.txt", "--store", tmp_path / "s")
     assert result.exit_code == 1
     assert "1 added" in result.stdout

@@ -131,9 +131,9 @@ def test_token_f1():
     assert token_f1("Putin", "Lavrov") == 0.0
     assert token_f1("", "Lavrov") == 0.0
     assert token_f1("", "") == 1.0
-    assert best_token_f1(
-        "It was Sergey Lavrov", ["Sergey Lavrov", "Lavrov"]
-    ) == pytest.approx(2 / 3)
+    assert best_token_f1("It was Sergey Lavrov", ["Sergey Lavrov", "Lavrov"]) == pytest.approx(
+        2 / 3
+    )
     assert best_token_f1("anything", []) == 0.0
 
 
@@ -186,9 +186,7 @@ def test_retrieval_metrics_use_the_ranking_when_given_and_answer_metrics_the_ans
 
 
 def test_doc_recall_counts_only_questions_with_answer_docs_in_the_top_ten():
-    deep = [passage(n, "x", "other") for n in range(1, 11)] + [
-        passage(11, "x", "gold-doc")
-    ]
+    deep = [passage(n, "x", "other") for n in range(1, 11)] + [passage(11, "x", "gold-doc")]
     m = metrics_of(
         (
             question("hit", answer_docs=["gold-doc"]),
@@ -276,9 +274,7 @@ def test_all_abstain_run():
 
 
 def test_no_abstention_run_scores_precision_zero():
-    m = metrics_of(
-        (question("u1", ()), answer("guess")), (question("a1"), answer("Lavrov"))
-    )
+    m = metrics_of((question("u1", ()), answer("guess")), (question("a1"), answer("Lavrov")))
     assert (m["abstain_precision"], m["abstain_recall"], m["abstain_f1"]) == (
         0.0,
         0.0,
@@ -298,9 +294,7 @@ def test_abstention_metrics_are_none_without_unanswerable_questions():
 
 
 def test_zero_answerable_questions():
-    m = metrics_of(
-        (question("u1", ()), answer(abstained=True)), (question("u2", ()), answer("x"))
-    )
+    m = metrics_of((question("u1", ()), answer(abstained=True)), (question("u2", ()), answer("x")))
     for name in (
         "has_answer@1",
         "mrr@10",
@@ -458,9 +452,7 @@ def test_breakdown_per_type():
 
 def test_registry_names_every_summary_metric_with_a_definition():
     assert list(summarize([])["metrics"]) == list(METRICS)
-    assert all(
-        m.definition and m.better in {"higher", "lower", ""} for m in METRICS.values()
-    )
+    assert all(m.definition and m.better in {"higher", "lower", ""} for m in METRICS.values())
 
 
 # --- gates ---------------------------------------------------------------------------------
@@ -493,9 +485,7 @@ def test_parse_floors_rejects_bad_specs_listing_valid_metrics(spec, message):
 
 
 def test_check_floors_fails_under_floor_and_passes_at_it():
-    checks = check_floors(
-        {"accuracy": 0.4, "mrr@10": 0.5}, {"accuracy": 0.5, "mrr@10": 0.5}
-    )
+    checks = check_floors({"accuracy": 0.4, "mrr@10": 0.5}, {"accuracy": 0.5, "mrr@10": 0.5})
     assert [(c.metric, c.passed) for c in checks] == [
         ("accuracy", False),
         ("mrr@10", True),

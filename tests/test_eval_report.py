@@ -16,9 +16,7 @@ from eval.suite import SuiteQuestion
 HOSTILE = "<script>alert('x')</script>"
 
 
-def row(
-    qid: str, text: str, *, golds=("Lavrov",), abstained=False, type="fact", passages=()
-):
+def row(qid: str, text: str, *, golds=("Lavrov",), abstained=False, type="fact", passages=()):
     question = SuiteQuestion(
         id=qid,
         question=f"Question {qid}?",
@@ -57,9 +55,7 @@ def rows():
 
 
 def test_html_escapes_answers_and_passages_and_needs_no_external_assets(rows):
-    page = render_html(
-        summarize(rows), rows, title="<b>run</b>", info={"model": "<i>m</i>"}
-    )
+    page = render_html(summarize(rows), rows, title="<b>run</b>", info={"model": "<i>m</i>"})
     assert "<script" not in page.lower()
     assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in page
     assert "<b>run</b>" not in page and "<i>m</i>" not in page
@@ -72,9 +68,7 @@ def test_reports_put_wrong_answers_first_and_mark_passages_with_gold(rows):
     page = render_html(summary, rows)
     markdown = render_markdown(summary, rows)
     for text, heading in ((page, "<h3>{} "), (markdown, "### {} (")):
-        positions = [
-            text.index(heading.format(qid)) for qid in ("bad", "good", "abstain")
-        ]
+        positions = [text.index(heading.format(qid)) for qid in ("bad", "good", "abstain")]
         assert positions == sorted(positions)
     assert "(has gold) T1 [art1]: Mr Lavrov spoke" in markdown
     assert "class=hit" in page
@@ -112,9 +106,7 @@ def test_compare_detects_flips_and_metric_deltas(tmp_path):
         row("abstains-now", "", golds=(), abstained=True),
         row("added", "Putin"),
     ]
-    comparison = compare_runs(
-        write_run(tmp_path / "a", base), write_run(tmp_path / "b", new)
-    )
+    comparison = compare_runs(write_run(tmp_path / "a", base), write_run(tmp_path / "b", new))
     assert [f.id for f in comparison.right_to_wrong] == ["breaks"]
     assert [f.id for f in comparison.wrong_to_right] == ["fixed", "abstains-now"]
     flip = comparison.right_to_wrong[0]
@@ -137,14 +129,8 @@ def test_compare_detects_flips_and_metric_deltas(tmp_path):
     )
     assert by_name["latency_total_p50_ms"].verdict == "same"
     assert by_name["questions"].verdict == ""
-    assert (
-        by_name["doc_recall@10"].delta is None
-        and by_name["doc_recall@10"].verdict == ""
-    )
-    assert (
-        json.loads(json.dumps(comparison.to_dict()))["right_to_wrong"][0]["id"]
-        == "breaks"
-    )
+    assert by_name["doc_recall@10"].delta is None and by_name["doc_recall@10"].verdict == ""
+    assert json.loads(json.dumps(comparison.to_dict()))["right_to_wrong"][0]["id"] == "breaks"
 
 
 def test_compare_verdict_follows_metric_direction():

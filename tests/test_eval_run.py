@@ -9,6 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from eval import METRICS, load_rows, run_suite, summarize
+from qa import NewsQA
 from qa.cli import app
 from tests.chat_servers import Script, ScriptedServer
 from tests.conftest import DEMO, SEED_ARTICLE, SEED_QA, needs_shared, read_jsonl
@@ -112,7 +113,7 @@ def test_reports_show_failures_first_with_gold_answer_and_passages(demo_run):
 
 @needs_shared(SEED_ARTICLE, SEED_QA)
 def test_python_api_runs_the_seed_suite(seed_store, tmp_path):
-    summary = run_suite(SEED_QA, store=seed_store, out=tmp_path / "seed")
+    summary = run_suite(SEED_QA, NewsQA(store=seed_store), out=tmp_path / "seed")
     assert all((tmp_path / "seed" / name).is_file() for name in RUN_FILES)
     assert summary["metrics"] == summarize(load_rows(tmp_path / "seed"))["metrics"]
     assert summary["metrics"]["questions"] == len(read_jsonl(SEED_QA))

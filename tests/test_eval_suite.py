@@ -53,9 +53,7 @@ def test_good_suite_loads_with_optional_and_extra_fields(tmp_path):
         "null",
     )
     assert q2.answer_docs == ("doc-1",) and q2.extra == {"choices": ["a", "b"]}
-    assert suite.questions[2].answer_docs == () and suite.hash == suite_hash(
-        suite.questions
-    )
+    assert suite.questions[2].answer_docs == () and suite.hash == suite_hash(suite.questions)
 
 
 def test_every_bad_line_is_reported_with_its_number(tmp_path):

@@ -1,12 +1,12 @@
-"""Sentences the answerer must never quote (`qa.injection`): planted markup, fake citation lists
-and instructions to a model, and the rest of their paragraph; ordinary news sentences pass,
-including ones that quote a bracketed number or talk about AI."""
+"""Sentences the answerer must never quote (`qa.models.extractive.injection`): planted markup,
+fake citation lists and instructions to a model, and the rest of their paragraph; ordinary news
+sentences pass, including ones that quote a bracketed number or talk about AI."""
 
 from __future__ import annotations
 
 import pytest
 
-from qa.injection import quotable, suspicious
+from qa.models.extractive.injection import quotable, suspicious
 
 
 @pytest.mark.parametrize(

@@ -207,7 +207,7 @@ def test_injected_instructions_do_not_change_which_citations_survive(hostile_sto
 
 
 def test_a_model_parroting_the_injected_article_keeps_no_fake_citation(hostile_store):
-    from qa.answering import finish
+    from qa.answering.pipeline import finish
     from qa.models.base import ModelContext
 
     newsqa = NewsQA(store=hostile_store)

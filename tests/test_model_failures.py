@@ -124,12 +124,10 @@ def test_an_eval_run_with_a_key_never_writes_the_key(demo_store, tmp_path):
     with ScriptedServer(Script()) as server:
         run_suite(
             DEMO / "demo-qa.jsonl",
-            store=demo_store,
+            NewsQA(store=demo_store, base_url=server.url, api_key=SECRET),
             model="openai-compatible:scripted",
             limit=2,
             out=tmp_path / "run",
-            base_url=server.url,
-            api_key=SECRET,
         )
     rows = [json.loads(line) for line in (tmp_path / "run" / "results.jsonl").open()]
     assert [row["answer"]["model"] for row in rows] == ["openai-compatible:scripted"] * 2

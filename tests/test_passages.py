@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from qa.abstain import phrase_coverage
-from qa.answer_types import expected_kind, novel_answer, offers_kind
-from qa.citations import ABSTAIN_PHRASE
-from qa.dedupe import near_duplicate, shingles
-from qa.models.base import ModelContext
-from qa.models.extractive import MAX_ANSWER_WORDS, ExtractiveModel, shorten
-from qa.passages import expand, free_run
+from qa.models.base import ABSTAIN_PHRASE, ModelContext
+from qa.models.extractive.abstain import phrase_coverage
+from qa.models.extractive.answer_types import expected_kind, novel_answer, offers_kind
+from qa.models.extractive.model import MAX_ANSWER_WORDS, ExtractiveModel, shorten
+from qa.retrieval.dedupe import near_duplicate, shingles
+from qa.retrieval.passages import expand, free_run
 from qa.settings import Settings
 from qa.types import Passage
 

@@ -140,7 +140,7 @@ def test_dense_hits_filtered_from_an_overfetch_are_those_chroma_filters(demo_sto
     """Dated queries filter unfiltered hits in Python (Chroma's own filter was ten times
     slower); the result must be what Chroma's filter gives, also when few chunks pass."""
     from qa.api import _filters
-    from qa.retrieve import dense_hits
+    from qa.retrieval.retrieve import dense_hits
 
     store = NewsQA(store=demo_store)._reader()
     where = _filters(

@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 
 from index_store.errors import StoreLocked
 from qa import NewsQA
-from qa.citations import ABSTAIN_PHRASE
+from qa.models.base import ABSTAIN_PHRASE
 from qa.server import ServerConfig, create_app
 from tests.conftest import DEMO, read_jsonl
 
@@ -315,7 +315,9 @@ def test_writes_beyond_loopback_need_the_bearer_token(tmp_path: Path):
 def test_a_request_cannot_make_the_server_load_a_local_model_file(client: TestClient):
     for request in (
         lambda: client.post("/api/ask", json={"question": QUESTION, "model": "llamacpp:/x.gguf"}),
-        lambda: client.get("/api/ask/stream", params={"question": QUESTION, "model": "llamacpp:/x"}),
+        lambda: client.get(
+            "/api/ask/stream", params={"question": QUESTION, "model": "llamacpp:/x"}
+        ),
     ):
         refused = request()
         assert refused.status_code == 403

@@ -49,7 +49,8 @@ SourceOption = Annotated[
 
 
 def user_errors(command: F) -> F:
-    """Print a user's mistake as one 'error:' line and exit 1; our own bugs keep their traceback."""
+    """Print a user's mistake as 'error:' lines (one per problem: a bad suite names each bad
+    line) and exit 1; our own bugs keep their traceback."""
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -58,7 +59,8 @@ def user_errors(command: F) -> F:
         try:
             return command(*args, **kwargs)
         except NewsQAError as error:
-            typer.echo(f"error: {error}", err=True)
+            for line in str(error).splitlines() or [type(error).__name__]:
+                typer.echo(f"error: {line}", err=True)
             raise typer.Exit(1) from None
         except KeyboardInterrupt:
             typer.echo("interrupted: the store keeps everything written so far", err=True)

@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 import click
 import typer
@@ -21,9 +21,11 @@ from qa.cli.common import (
     KOption,
     ModelOption,
     StoreOption,
+    open_newsqa,
     print_json,
     user_errors,
 )
+from qa.errors import BadSetting
 
 DEFAULT_COMMAND = "run"
 
@@ -84,28 +86,17 @@ def run(
     ] = None,
 ) -> None:
     """Run a suite through the same pipeline as `ask` and write results, summary and reports."""
-    from eval import GateError, SuiteError, check_floors, load_suite, parse_floors, run_suite
+    from eval import check_floors, load_suite, parse_floors, run_suite
     from qa.cli.progress import eval_progress
 
-    try:
-        floors = parse_floors(fail_under or [])
-        parsed = load_suite(suite)
-    except GateError as error:
-        _fail(str(error))
-    except SuiteError as error:
-        _fail(*error.problems)
+    floors = parse_floors(fail_under or [])
+    parsed = load_suite(suite)
     if out is not None and out.exists() and not out.is_dir():
-        _fail(f"--out {out} is a file: give a folder for the run")
+        raise BadSetting(f"--out {out} is a file: give a folder for the run")
+    newsqa = open_newsqa(store, chroma_url=chroma_url, base_url=base_url, api_key=api_key)
     with eval_progress() as on_question:
         summary = run_suite(
-            parsed,
-            store=store,
-            model=model,
-            k=k,
-            limit=limit,
-            out=out,
-            on_question=on_question,
-            **_given(chroma_url=chroma_url, base_url=base_url, api_key=api_key),
+            parsed, newsqa, model=model, k=k, limit=limit, out=out, on_question=on_question
         )
     if json_output:
         print_json(summary)
@@ -122,22 +113,14 @@ def compare(
     json_output: JsonOption = False,
 ) -> None:
     """Metric deltas of two runs side by side, and the questions that flipped."""
-    from eval import RunError, compare_runs
+    from eval import compare_runs
     from eval.report import render_comparison
 
-    try:
-        comparison = compare_runs(run_a, run_b)
-    except RunError as error:
-        _fail(str(error))
+    comparison = compare_runs(run_a, run_b)
     if json_output:
         print_json(comparison.to_dict())
     else:
         typer.echo(render_comparison(comparison, str(run_a), str(run_b)), nl=False)
-
-
-def _given(**settings: str | None) -> dict[str, str]:
-    """The settings given on the command line: the rest keep their configured values."""
-    return {name: value for name, value in settings.items() if value is not None}
 
 
 def _metrics_table(summary: dict[str, Any]) -> str:
@@ -164,9 +147,3 @@ def _gate(checks: list[Any]) -> None:
             )
     if any(check.passed is False for check in checks):
         raise typer.Exit(1)
-
-
-def _fail(*lines: str) -> NoReturn:
-    for line in lines:
-        typer.echo(f"error: {line}", err=True)
-    raise typer.Exit(1)

@@ -28,7 +28,7 @@ def render_after_stream(answer: Answer, shown: str) -> str:
 
 
 def _plain(text: str) -> str:
-    from qa.citations import tidy
+    from qa.answering.citations import tidy
 
     return " ".join(tidy(text).split())
 

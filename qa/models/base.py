@@ -13,6 +13,10 @@ if TYPE_CHECKING:
     from qa.settings import Settings
 
 
+ABSTAIN_PHRASE = "The articles do not answer this question."
+"""What every model writes, exactly, when the passages do not answer the question."""
+
+
 @dataclass(frozen=True)
 class ModelContext:
     """Resources a model may use: the settings, and the open store (idf, embedder)."""

@@ -13,7 +13,7 @@ from contextlib import nullcontext
 from typing import Any
 
 from qa.models.failures import Target, call_with_retries, explain
-from qa.prompting import build_prompt
+from qa.models.prompting import build_prompt
 from qa.types import Passage
 
 CHARS_PER_TOKEN = 3

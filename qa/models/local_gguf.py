@@ -39,10 +39,10 @@ class LlamaCppProvider:
         if not model_name:
             raise UnknownModel("'llamacpp' needs a GGUF path, e.g. llamacpp:~/models/model.gguf")
         spec = f"{self.name}:{model_name}"
-        require("llamacpp", spec, *MODULES)
         path = Path(model_name).expanduser()
         if not path.is_file():
             raise ModelUnavailable(f"{spec}: no GGUF file at {path}")
+        require("llamacpp", spec, *MODULES)
         return local_model(spec, path, context.settings)
 
     def status(self, settings) -> ProviderStatus:

@@ -9,14 +9,11 @@ the rarity-weighted share of the question's terms in title + chunk and in its be
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING
 
+from index_store.manifest import ChunkRecord
 from index_store.terms import terms
-from qa.question_terms import covered, term_weights
-
-if TYPE_CHECKING:
-    from index_store.manifest import ChunkRecord
-    from qa.retrieve import Candidate
+from qa.retrieval.candidates import Candidate
+from qa.retrieval.question_terms import covered, term_weights
 
 
 def coverage(question_weight: dict[str, float], title: str, chunk: ChunkRecord) -> float:

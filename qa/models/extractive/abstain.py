@@ -11,7 +11,7 @@ combined into one probability that the question is answered (a logistic regressi
 occur side by side (in either order) in any passage, unless the chosen sentence holds all of the
 question's terms (the passages are about something else), and when the question asks for a
 value with a definite form (an amount of money, a percentage, a count of something, a year:
-`qa.answer_types.FINE_KINDS`) that the chosen sentence does not show. Only `top_fused` can feel
+`answer_types.FINE_KINDS`) that the chosen sentence does not show. Only `top_fused` can feel
 the question's date (the recency prior lifts recent passages' scores).
 """
 
@@ -19,12 +19,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
+from qa.models.extractive.sentences import ScoredSentence
 from qa.types import Passage
-
-if TYPE_CHECKING:
-    from qa.models.extractive import ScoredSentence
 
 SIGNALS = (
     "chosen_score",
@@ -50,6 +47,7 @@ WEIGHTS = {
     "phrase_coverage": 1.313,
     "top_fused": 0.319,
 }
+"""Fitted by bench/fit_answerer.py on the tune half of questions-2025-small (eval/RESULTS.md)."""
 THRESHOLD = 0.21
 WHOLE_QUESTION = 0.99
 """A chosen sentence holding this share of the question's term weight is about the question even
@@ -57,7 +55,6 @@ when no phrase of it is found (a name may split one: "the ferry Wren was fitted"
 MIN_VALUE_COVERAGE = 1 / 3
 """A sentence quoted for an amount, percentage, count or year must hold at least this share of
 the question's term weight: every such dev question's chosen sentence held more than .35."""
-"""Fitted by bench/fit_answerer.py on the tune half of questions-2025-small (eval/RESULTS.md)."""
 
 
 @dataclass(frozen=True)
@@ -93,11 +90,11 @@ def evidence(
     rrf_k: int,
 ) -> Evidence:
     """The signals for the chosen sentence `ranked[0]`; `weight` is the question's term weights
-    (`qa.question_terms.term_weights`), `rrf_k` the fusion constant the passages were ranked
-    with."""
+    (`qa.retrieval.question_terms.term_weights`), `rrf_k` the fusion constant the passages were
+    ranked with."""
     from index_store.terms import query_terms, terms
-    from qa.answer_types import FINE_KINDS
-    from qa.question_terms import covered
+    from qa.models.extractive.answer_types import FINE_KINDS
+    from qa.retrieval.question_terms import covered
 
     passage_terms = [terms(f"{p.title}\n{p.text}") for p in passages]
     present = {t for found in passage_terms for t in found}

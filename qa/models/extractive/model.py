@@ -1,8 +1,8 @@
 """The default answer model: no LLM. It answers with the retrieved sentence that best answers the
 question, plus the next best sentence of the same passage when both fit in `MAX_ANSWER_WORDS`,
-under one citation; or it abstains when the chosen sentence does not answer (`qa.abstain`).
+under one citation; or it abstains when the chosen sentence does not answer (`abstain`).
 Sentences holding markup, citation lists or instructions to a model, and the rest of their
-paragraph, are never quoted (`qa.injection`).
+paragraph, are never quoted (`injection`).
 
 Each sentence of the passages is described by a few signals (`SentenceFeatures`) and scored by a
 weighted sum (`SENTENCE_WEIGHTS`): a logistic regression fitted on the tune half of the dev
@@ -12,17 +12,20 @@ questions by `bench/fit_answerer.py`, where a sentence is a positive when it hol
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from index_store.markers import neutralise_markers
 from index_store.terms import query_words, stems, terms
-from qa.abstain import should_abstain
-from qa.answer_types import expected_kind, novel_answer, offers_kind
-from qa.citations import ABSTAIN_PHRASE, quoted
-from qa.injection import quotable
-from qa.models.base import ModelContext, ProviderStatus
-from qa.question_terms import covered, term_weights
+from qa.models.base import ABSTAIN_PHRASE, ModelContext, ProviderStatus
+from qa.models.extractive.abstain import should_abstain
+from qa.models.extractive.answer_types import expected_kind, novel_answer, offers_kind
+from qa.models.extractive.sentences import (
+    ScoredSentence,
+    SentenceFeatures,
+    passage_sentences,
+)
+from qa.retrieval.question_terms import covered, term_weights
 from qa.types import Passage
 
 MIN_WORDS = 4
@@ -33,60 +36,6 @@ NEAR_WORDS = 6
 MAX_EMBEDDED = 24
 """Only the sentences that share most with the question (or follow one that does) are embedded
 and scored: the rest cannot win, and embedding every sentence of five passages cost ~1 s."""
-
-SENTENCE_WEIGHTS = {
-    "bias": -5.205,
-    "coverage": 0.295,
-    "similarity": 2.224,
-    "context": 1.161,
-    "kind": 1.97,
-    "novel": 0.834,
-    "rank": 0.507,
-    "after_match": -0.873,
-    "near": 0.984,
-}
-"""Fitted by bench/fit_answerer.py (see eval/RESULTS.md); the names are SentenceFeatures fields."""
-
-
-@dataclass(frozen=True)
-class SentenceFeatures:
-    """Why a sentence may answer the question, each in [0, 1].
-
-    coverage: share of the question's term weight the sentence holds; similarity: its embedding
-    cosine to the question; context: the same share over its passage and title; kind: offers the
-    kind of thing asked for (`qa.answer_types`); novel: holds a name or number the question does
-    not; rank: 1 / its passage's rank; after_match: coverage of the sentence before it (answers
-    often follow the sentence that restates the question); near: a new name or number stands
-    within NEAR_WORDS words of a question term.
-    """
-
-    coverage: float
-    similarity: float
-    context: float
-    kind: float
-    novel: float
-    rank: float
-    after_match: float
-    near: float
-
-
-@dataclass(frozen=True)
-class ScoredSentence:
-    """A candidate answer sentence: its passage (0-based), its place in that passage, its text,
-    and the kind of answer the question asks for (`qa.answer_types.KINDS`)."""
-
-    passage_index: int
-    position: int
-    text: str
-    features: SentenceFeatures
-    kind: str = "other"
-
-    @property
-    def score(self) -> float:
-        values = asdict(self.features)
-        return SENTENCE_WEIGHTS["bias"] + sum(
-            SENTENCE_WEIGHTS[name] * value for name, value in values.items()
-        )
 
 
 class ExtractiveModel:
@@ -158,30 +107,16 @@ class ExtractiveModel:
         return vectors[1:] @ vectors[0]
 
 
-def passage_sentences(passage: Passage) -> list[tuple[str, bool]]:
-    """The passage's sentences, each with whether it may be quoted (`qa.injection`)."""
-    if passage.sentence_spans:
-        spans = list(passage.sentence_spans)
-    else:
-        spans, start = [], 0
-        for line in passage.text.splitlines(keepends=True):
-            if line.strip():
-                spans.append((start, start + len(line.rstrip())))
-            start += len(line)
-    allowed = quotable(passage.text, spans)
-    return [(passage.text[a:b].strip(), ok) for (a, b), ok in zip(spans, allowed)]
-
-
 def compose(ranked: list[ScoredSentence], question: str) -> str:
     """The best sentence, and the next best of its passage in reading order when the two fit in
     MAX_ANSWER_WORDS (the answer often sits beside the sentence that restates the question)."""
     best = ranked[0]
     second = next((s for s in ranked[1:] if s.passage_index == best.passage_index), None)
     if second is None or len(best.text.split()) + len(second.text.split()) > MAX_ANSWER_WORDS:
-        return quoted(shorten(best.text, question))
+        return neutralise_markers(shorten(best.text, question))
     first, last = sorted((best, second), key=lambda s: s.position)
     joiner = " " if last.position == first.position + 1 else " … "
-    return quoted(f"{first.text}{joiner}{last.text}")
+    return neutralise_markers(f"{first.text}{joiner}{last.text}")
 
 
 def near_match(sentence: str, question_terms: set[str], question: str) -> float:

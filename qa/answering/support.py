@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from qa.citations import Claim, claims
+from qa.answering.citations import Claim, claims
 from qa.types import Citation
 
 if TYPE_CHECKING:

@@ -2,9 +2,9 @@
 prior when answering as of a date, then passages sized for reading.
 
 Both sides apply the same filters inside their index. Fused hits become passages (the hit chunk
-and its neighbouring sentences, `qa.passages`); a hit whose passage overlaps one already taken
+and its neighbouring sentences, `passages`); a hit whose passage overlaps one already taken
 from its article, or that is a near-duplicate of a taken passage from another outlet
-(`qa.dedupe`), adds nothing but its outlet; at most `max_per_article` passages per article. When
+(`dedupe`), adds nothing but its outlet; at most `max_per_article` passages per article. When
 that leaves fewer than k passages while the indexes had more hits, they are asked for more.
 """
 
@@ -19,10 +19,11 @@ import numpy as np
 from index_store.manifest import ArticleRecord, ChunkRecord
 from index_store.store import Store
 from index_store.vectors import ChunkFilter, VectorHit
-from qa.dedupe import near_duplicate, shingles
-from qa.filters import Filters
-from qa.passages import Window, article_sentences, expand, free_run
-from qa.rerank import rerank
+from qa.retrieval.candidates import Candidate, fuse
+from qa.retrieval.dedupe import near_duplicate, shingles
+from qa.retrieval.filters import Filters
+from qa.retrieval.passages import Window, article_sentences, expand, free_run
+from qa.retrieval.rerank import rerank
 from qa.settings import Settings
 from qa.types import Passage
 
@@ -32,23 +33,12 @@ DENSE_OVERFETCH = 4
 CHUNK_PAGE = 16
 
 
-@dataclass(frozen=True)
-class Candidate:
-    """A fused hit before it becomes a passage."""
-
-    chunk_id: str
-    score: float
-    dense_rank: int | None
-    keyword_rank: int | None
-    dense_similarity: float
-
-
 @dataclass
 class _Hits:
-    """Ranked chunk ids of each query made, and whether any of them may have more to give."""
+    """Ranked chunk ids from each retriever, and whether either may have more to give."""
 
-    dense: list[list[str]] = field(default_factory=list)
-    keyword: list[list[str]] = field(default_factory=list)
+    dense: list[str] = field(default_factory=list)
+    keyword: list[str] = field(default_factory=list)
     similarity: dict[str, float] = field(default_factory=dict)
     more: bool = False
 
@@ -105,8 +95,8 @@ def _search(
     keyword = store.keyword_index().search(question, n, where)
     timings["keyword"] += _ms(started)
     return _Hits(
-        dense=[[h.chunk_id for h in dense]],
-        keyword=[[h.chunk_id for h in keyword]],
+        dense=[h.chunk_id for h in dense],
+        keyword=[h.chunk_id for h in keyword],
         similarity={h.chunk_id: h.similarity for h in dense},
         more=len(dense) == n or len(keyword) == n,
     )
@@ -127,26 +117,6 @@ def dense_hits(store: Store, vector: np.ndarray, n: int, where: ChunkFilter) -> 
     if len(kept) >= n or len(fetched) < wanted:
         return kept[:n]
     return store.vectors.query(vector, n, where)
-
-
-def fuse(
-    dense: list[list[str]],
-    keyword: list[list[str]],
-    similarity: dict[str, float],
-    rrf_k: int,
-) -> list[Candidate]:
-    """Reciprocal rank fusion: each ranked list adds 1 / (rrf_k + rank) to its chunks."""
-    scores: dict[str, float] = defaultdict(float)
-    for ranked in (*dense, *keyword):
-        for rank, chunk_id in enumerate(ranked, 1):
-            scores[chunk_id] += 1.0 / (rrf_k + rank)
-    dense_rank = _best_ranks(dense)
-    keyword_rank = _best_ranks(keyword)
-    ordered = sorted(scores, key=lambda c: -scores[c])
-    return [
-        Candidate(c, scores[c], dense_rank.get(c), keyword_rank.get(c), similarity.get(c, 0.0))
-        for c in ordered
-    ]
 
 
 def recency_prior(age_days: float, half_life_days: float) -> float:
@@ -306,14 +276,6 @@ def _passage(rank: int, taken: _Taken) -> Passage:
         sources=tuple(dict.fromkeys(taken.outlets)),
         sentence_spans=taken.window.sentences,
     )
-
-
-def _best_ranks(lists: list[list[str]]) -> dict[str, int]:
-    ranks: dict[str, int] = {}
-    for ranked in lists:
-        for rank, chunk_id in enumerate(ranked, 1):
-            ranks[chunk_id] = min(rank, ranks.get(chunk_id, rank))
-    return ranks
 
 
 def _ms(started: float) -> float:

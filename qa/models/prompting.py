@@ -10,14 +10,12 @@ produce a marker we would mistake for its own citation. The rules say the passag
 from __future__ import annotations
 
 import html
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from qa.citations import ABSTAIN_PHRASE
+from index_store.markers import neutralise_markers
+from qa.models.base import ABSTAIN_PHRASE
 from qa.types import Passage
-
-_BRACKETED_NUMBERS = re.compile(r"\[(\s*\d+\s*(?:[,;]\s*\d+\s*)*)\]")
 
 RULES = """You answer a question using only the numbered news passages given to you.
 Rules:
@@ -67,7 +65,7 @@ def passage_block(n: int, passage: Passage) -> str:
 
 def neutralise(text: str) -> str:
     """Article text as inert data: escaped markup, bracketed numbers as (n)."""
-    return _BRACKETED_NUMBERS.sub(r"(\1)", _escape(text))
+    return neutralise_markers(_escape(text))
 
 
 def _escape(text: str) -> str:

@@ -12,10 +12,10 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+from index_store.markers import MARKER
+from qa.models.base import ABSTAIN_PHRASE
 from qa.types import Citation, Passage
 
-ABSTAIN_PHRASE = "The articles do not answer this question."
-_MARKER = re.compile(r"\[(\s*\d+\s*(?:[,;]\s*\d+\s*)*)\]")
 _OPEN_MARKER = re.compile(r"\[[\d\s,;]*$")
 """A tail that may still become a marker once more text arrives."""
 _ABSTAIN = re.compile(r"\bthe (?:articles|passages) do not answer (?:this|the) question\b", re.I)
@@ -50,7 +50,7 @@ class Renumbering:
         return "".join(f"[{n}]" for n in dict.fromkeys(kept))
 
     def apply(self, text: str) -> str:
-        return _MARKER.sub(self.marker, text)
+        return MARKER.sub(self.marker, text)
 
 
 def verify(text: str, passages: list[Passage]) -> Verified:
@@ -95,15 +95,9 @@ class StreamingVerifier:
             yield rest
 
 
-def quoted(text: str) -> str:
-    """Article text placed in an answer: its own bracketed numbers (an article can hold "[3]"
-    or a fake "[12]") become "(3)", so `verify` never takes them for the answer's citations."""
-    return _MARKER.sub(r"(\1)", text)
-
-
 def is_abstention(text: str) -> bool:
     """True when the text is, or starts with, the fixed abstention phrase."""
-    core = _MARKER.sub("", text).strip().strip('"').lower()
+    core = MARKER.sub("", text).strip().strip('"').lower()
     return core.startswith(ABSTAIN_PHRASE.lower().rstrip("."))
 
 

@@ -10,12 +10,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from qa.citations import ABSTAIN_PHRASE, StreamingVerifier, abstains, verify
+from qa.answering.citations import StreamingVerifier, abstains, verify
+from qa.answering.support import ClaimSupport, check_support
 from qa.errors import ContextTooLong
-from qa.models.base import AnswerModel, ModelContext, StreamingModel, WindowedModel
+from qa.models.base import (
+    ABSTAIN_PHRASE,
+    AnswerModel,
+    ModelContext,
+    StreamingModel,
+    WindowedModel,
+)
+from qa.models.prompting import build_prompt, fit_passages
 from qa.models.registry import resolve, split_spec
-from qa.prompting import build_prompt, fit_passages
-from qa.support import ClaimSupport, check_support
 from qa.types import Answer, Passage
 
 EXTRACTIVE = "extractive"
