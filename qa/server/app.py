@@ -13,7 +13,7 @@ from fastapi.staticfiles import StaticFiles
 
 from index_store.errors import NewsQAError
 from qa.server.config import ServerConfig
-from qa.server.errors import status_for
+from qa.server.errors import invalid_fields, status_for
 from qa.server.guards import RequestGuard
 from qa.server.jobs import IngestJobs
 from qa.server.library import Library
@@ -50,7 +50,7 @@ def create_app(
     app = FastAPIOffline(
         title="newsqa",
         summary="Ask questions of your news articles; answers cite the passages they rest on.",
-        version=_version(),
+        version=package_version(),
         redoc_url=None,
         static_url="/docs-assets",
     )
@@ -77,16 +77,12 @@ async def _library_error(request: Request, error: Exception) -> JSONResponse:
 
 
 async def _invalid_request(request: Request, error: Exception) -> JSONResponse:
-    """Pydantic's list of problems as one line: 'body.question: String should have ...'."""
     assert isinstance(error, RequestValidationError)
-    problems = []
-    for problem in error.errors():
-        where = ".".join(str(part) for part in problem["loc"] if part not in ("body", "query"))
-        problems.append(f"{where}: {problem['msg']}" if where else problem["msg"])
-    return JSONResponse({"detail": "; ".join(problems)}, status_code=422)
+    return JSONResponse({"detail": invalid_fields(error.errors())}, status_code=422)
 
 
-def _version() -> str:
+def package_version() -> str:
+    """newsqa's installed version, shown in the API docs and to MCP clients."""
     from importlib.metadata import PackageNotFoundError, version
 
     try:

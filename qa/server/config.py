@@ -12,7 +12,7 @@ LOCAL_NAMES = ("localhost",)
 
 @dataclass(frozen=True)
 class ServerConfig:
-    """Listening address, write token and request size limits of one server.
+    """Listening address, token and request size limits of one server.
 
     The limits bound what one request can make the server hold in memory or on disk: a question
     is a few hundred bytes, an uploaded feed or JSONL export a few megabytes.
@@ -30,10 +30,10 @@ class ServerConfig:
         return is_loopback(self.host)
 
     def check(self) -> None:
-        """Refuse to accept writes from the network without a token."""
+        """Refuse to listen beyond this machine without a token."""
         if not self.loopback and not self.token:
             raise UnsafeServer(
-                f"--host {self.host} listens beyond this machine: set a write token with "
+                f"--host {self.host} listens beyond this machine: set a token with "
                 "--token or NEWSQA_TOKEN, or keep the default --host 127.0.0.1"
             )
 

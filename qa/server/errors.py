@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from typing import Any
+
 from index_store.errors import NewsQAError, StoreLocked, StoreNotFound
 from qa.errors import MissingExtra, ModelUnavailable
 
 
 class UnsafeServer(NewsQAError):
-    """The server would accept writes from the network without a token."""
+    """The server would listen beyond this machine without a token."""
 
 
 class IngestBusy(NewsQAError):
@@ -44,3 +47,15 @@ def status_for(error: NewsQAError) -> int:
         if cls in _STATUS:
             return _STATUS[cls]
     return 400
+
+
+def invalid_fields(problems: Iterable[Mapping[str, Any]]) -> str:
+    """Pydantic's list of problems as one line: 'k: Input should be greater than or equal to 1'.
+
+    Where a request carried the value ('body', 'query') is left out of the field's name.
+    """
+    lines = []
+    for problem in problems:
+        where = ".".join(str(part) for part in problem["loc"] if part not in ("body", "query"))
+        lines.append(f"{where}: {problem['msg']}" if where else problem["msg"])
+    return "; ".join(lines)

@@ -1,10 +1,11 @@
-"""What every request passes before a route sees it: allowed Host, body size, write token.
+"""What every request passes before a route sees it: allowed Host, body size, bearer token.
 
 - On loopback the Host header must name this machine, so a web page on another site cannot
   reach the server through DNS rebinding.
 - A body over the limit is refused with 413 whether or not it declares its length.
 - Writes need `Authorization: Bearer TOKEN` when a token is set (always, beyond loopback), and a
   browser's cross-site write (a form posted by another page) is refused by its Origin header.
+  The MCP server asks the token of every request (`TokenGuard`).
 """
 
 from __future__ import annotations
@@ -54,6 +55,29 @@ class RequestGuard:
         return self.config.max_request_bytes
 
 
+class TokenGuard:
+    """ASGI middleware: when the config has a token, every request must bear it (401 if not)."""
+
+    def __init__(self, app: Any, config: ServerConfig) -> None:
+        self.app = app
+        self.config = config
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and self.config.token:
+            headers = {k.decode("latin-1").lower(): v for k, v in scope["headers"]}
+            given = headers.get("authorization", b"").decode("latin-1")
+            if not bearer_matches(given, self.config.token):
+                await _reply(
+                    send,
+                    401,
+                    "this server needs its token: send 'Authorization: Bearer TOKEN' "
+                    "(the --token or NEWSQA_TOKEN it was started with)",
+                    [(b"www-authenticate", b"Bearer")],
+                )
+                return
+        await self.app(scope, receive, send)
+
+
 def write_access(config: ServerConfig) -> Callable[[Request], None]:
     """A route dependency that lets a write through only with the token and from this site."""
 
@@ -77,7 +101,7 @@ def check_model_choice(config: ServerConfig, request: Request, wanted: str | Non
     model spends the owner's API credit."""
     if not wanted or wanted == default:
         return
-    if wanted.split(":", 1)[0].strip().lower() == "llamacpp":
+    if names_local_file(wanted):
         raise HTTPException(
             403, "a request cannot choose a local GGUF file; make it the server's model instead"
         )
@@ -89,14 +113,20 @@ def check_model_choice(config: ServerConfig, request: Request, wanted: str | Non
     )
 
 
+def names_local_file(model_spec: str) -> bool:
+    """True for a spec that makes the server load a file of its own disk (`llamacpp:PATH`)."""
+    return model_spec.split(":", 1)[0].strip().lower() == "llamacpp"
+
+
 def _require_token(config: ServerConfig, request: Request, refusal: str) -> None:
     """A 401 saying `refusal` unless the server has no token or the request bears it."""
-    if config.token and not _bearer_matches(request, config.token):
+    if config.token and not bearer_matches(request.headers.get("authorization", ""), config.token):
         raise HTTPException(401, refusal, headers={"WWW-Authenticate": "Bearer"})
 
 
-def _bearer_matches(request: Request, token: str) -> bool:
-    scheme, _, given = request.headers.get("authorization", "").partition(" ")
+def bearer_matches(authorization: str, token: str) -> bool:
+    """Whether an Authorization header value is `Bearer TOKEN`, compared in constant time."""
+    scheme, _, given = authorization.partition(" ")
     return scheme.lower() == "bearer" and hmac.compare_digest(
         given.strip().encode(), token.encode()
     )
@@ -129,7 +159,9 @@ def _hostname_port(origin: str) -> str:
     return urlsplit(origin).netloc.lower()
 
 
-async def _reply(send: Send, status: int, detail: str) -> None:
+async def _reply(
+    send: Send, status: int, detail: str, headers: list[tuple[bytes, bytes]] | None = None
+) -> None:
     body = json.dumps({"detail": detail}).encode()
     await send(
         {
@@ -138,6 +170,7 @@ async def _reply(send: Send, status: int, detail: str) -> None:
             "headers": [
                 (b"content-type", b"application/json"),
                 (b"content-length", str(len(body)).encode()),
+                *(headers or []),
             ],
         }
     )

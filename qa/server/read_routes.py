@@ -8,7 +8,6 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 
-from index_store.manifest import ArticleRecord
 from index_store.store import StoreStats
 from qa.server.config import ServerConfig
 from qa.server.guards import check_model_choice
@@ -30,7 +29,7 @@ def read_routes(library: Library, config: ServerConfig) -> APIRouter:
     def ask(question: Question, request: Request) -> dict:
         """A cited answer, or an abstention: the object `newsqa ask --json` prints."""
         vet(request, question)
-        return library.read(lambda nq: nq.ask(**_options(question))).to_dict()
+        return library.read(lambda nq: nq.ask(**question.options())).to_dict()
 
     @router.get(
         "/ask/stream",
@@ -44,7 +43,7 @@ def read_routes(library: Library, config: ServerConfig) -> APIRouter:
         from the pieces: citations checked, fallback, abstention), or an `error` event
         ({"detail"}). Mistakes found before the answer starts are plain JSON errors."""
         vet(request, question)
-        events = answer_events(library, lambda nq: nq.ask_stream(**_options(question)))
+        events = answer_events(library, lambda nq: nq.ask_stream(**question.options()))
         return StreamingResponse(
             events, media_type="text/event-stream", headers={"Cache-Control": "no-store"}
         )
@@ -68,7 +67,7 @@ def read_routes(library: Library, config: ServerConfig) -> APIRouter:
     @router.get("/sources", response_model=list[Source], tags=["store"])
     def sources() -> list[Source]:
         """Every stored article, newest first (404 with a message while the store is empty)."""
-        return [_source(record) for record in library.read(lambda nq: nq.sources())]
+        return [Source.of(record) for record in library.read(lambda nq: nq.sources())]
 
     @router.get("/stats", response_model=StoreStats, tags=["store"])
     def stats() -> StoreStats:
@@ -95,28 +94,3 @@ def read_routes(library: Library, config: ServerConfig) -> APIRouter:
         return Models(default=settings.model, providers=found)
 
     return router
-
-
-def _options(question: Question) -> dict:
-    """`NewsQA.ask`'s arguments; an empty form field means 'not given'."""
-    return {
-        "question": question.question,
-        "k": question.k,
-        "model": question.model or None,
-        "since": question.since or None,
-        "until": question.until or None,
-        "as_of": question.as_of or None,
-        "source": question.source,
-    }
-
-
-def _source(record: ArticleRecord) -> Source:
-    return Source(
-        id=record.id,
-        title=record.title,
-        source=record.source,
-        published=record.published,
-        url=record.url,
-        chunks=record.chunk_count,
-        also_in=[{"source": s, "url": u} for s, u in record.also_in],
-    )

@@ -6,11 +6,17 @@ Answers, passages and store figures are the library's own dataclasses (`qa.types
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
+if TYPE_CHECKING:
+    from index_store.manifest import ArticleRecord
+
+# The options every question and search takes, shared so their limits are defined once.
 Day = Field(None, max_length=32, description="YYYY-MM-DD", examples=["2025-03-01"])
+AsOf = Field(None, max_length=32, description="answer as of this day: nothing published later")
+Outlets = Field(default_factory=list, max_length=50, description="only these outlets")
 
 
 class Question(BaseModel):
@@ -21,8 +27,41 @@ class Question(BaseModel):
     model: str | None = Field(None, max_length=300, description="answer model spec")
     since: str | None = Day
     until: str | None = Day
-    as_of: str | None = Field(None, max_length=32, description="answer as of this day")
-    source: list[str] = Field(default_factory=list, max_length=50, description="only these outlets")
+    as_of: str | None = AsOf
+    source: list[str] = Outlets
+
+    def options(self) -> dict[str, Any]:
+        """`NewsQA.ask`'s arguments; an empty form field means 'not given'."""
+        return {
+            "question": self.question,
+            "k": self.k,
+            "model": self.model or None,
+            "since": self.since or None,
+            "until": self.until or None,
+            "as_of": self.as_of or None,
+            "source": self.source,
+        }
+
+
+class Search(BaseModel):
+    """A query and the options of `newsqa search`."""
+
+    query: str = Field(min_length=1, max_length=2000, examples=["bridge repairs"])
+    k: int | None = Field(None, ge=1, le=50, description="how many passages")
+    since: str | None = Day
+    until: str | None = Day
+    as_of: str | None = AsOf
+    source: list[str] = Outlets
+
+    def options(self) -> dict[str, Any]:
+        """`NewsQA.search`'s keyword arguments; an empty field means 'not given'."""
+        return {
+            "k": self.k,
+            "since": self.since or None,
+            "until": self.until or None,
+            "as_of": self.as_of or None,
+            "source": self.source,
+        }
 
 
 class Source(BaseModel):
@@ -35,6 +74,18 @@ class Source(BaseModel):
     url: str
     chunks: int
     also_in: list[dict[str, str]] = Field(description="syndicated copies: {source, url}")
+
+    @classmethod
+    def of(cls, record: ArticleRecord) -> Source:
+        return cls(
+            id=record.id,
+            title=record.title,
+            source=record.source,
+            published=record.published,
+            url=record.url,
+            chunks=record.chunk_count,
+            also_in=[{"source": s, "url": u} for s, u in record.also_in],
+        )
 
 
 class Provider(BaseModel):
@@ -65,16 +116,20 @@ class IngestRequest(BaseModel):
     @field_validator("urls")
     @classmethod
     def _web_only(cls, urls: list[str]) -> list[str]:
-        for url in urls:
-            if not url.lower().startswith(("http://", "https://")):
-                raise ValueError(f"'{url[:80]}' is not an http(s) URL")
-        return urls
+        return [web_address(url) for url in urls]
 
     @model_validator(mode="after")
     def _something(self) -> IngestRequest:
         if not self.articles and not self.urls:
             raise ValueError("give 'articles' (records) or 'urls'")
         return self
+
+
+def web_address(url: str) -> str:
+    """`url` if it is an http(s) address: a client never makes the server read its own files."""
+    if not url.lower().startswith(("http://", "https://")):
+        raise ValueError(f"'{url[:80]}' is not an http(s) URL")
+    return url
 
 
 class JobView(BaseModel):
