@@ -8,6 +8,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -130,9 +131,14 @@ class NewsQA:
                 timings.setdefault("first_text", _ms_since(answering))
                 yield event
 
-    def sources(self) -> list[ArticleRecord]:
-        """Every stored article, newest first."""
-        return list(self._reader().manifest.articles())
+    def sources(self, limit: int | None = None, offset: int = 0) -> list[ArticleRecord]:
+        """Stored articles, newest first: every one, or `limit` of them after the first `offset`."""
+        end = None if limit is None else offset + limit
+        return list(islice(self._reader().manifest.articles(), offset, end))
+
+    def article(self, article_id: str) -> ArticleRecord | None:
+        """A stored article with its full text, or None when no article has this id."""
+        return self._reader().manifest.article(article_id)
 
     def stats(self) -> StoreStats:
         return self._reader().stats()

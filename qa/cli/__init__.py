@@ -17,6 +17,7 @@ from qa.cli import (
     demo_command,
     eval_command,
     maintenance_commands,
+    mcp_command,
     model_commands,
     serve_command,
     store_commands,
@@ -36,6 +37,7 @@ demo_command.register(app)
 model_commands.register(app)
 eval_command.register(app)
 serve_command.register(app)
+mcp_command.register(app)
 
 
 # Commands that only read the store: they leave nothing to save at exit.

@@ -13,6 +13,14 @@ class UnsafeServer(NewsQAError):
     """The server would listen beyond this machine without a token."""
 
 
+class NotAllowed(NewsQAError):
+    """A client asks for something this server was not started to allow."""
+
+
+class BadToolCall(NewsQAError):
+    """An MCP tool call names no tool, or arguments the tool cannot take."""
+
+
 class IngestBusy(NewsQAError):
     """An ingest job of this server is still writing the store."""
 
