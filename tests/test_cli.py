@@ -37,11 +37,19 @@ def test_seed_questions_are_answered_with_citations_or_abstained(seed_store, cas
     assert answer["abstained"] is False
     assert any(gold.lower() in answer["answer"].lower() for gold in case["answers"])
     assert answer["citations"], "an answer must cite"
+    shown = {p["chunk_id"]: p for p in answer["passages"]}
     for citation in answer["citations"]:
-        assert citation["article_id"] == answer["passages"][0]["article_id"]
-        assert citation["text"] in {p["text"] for p in answer["passages"]}
+        passage = shown[citation["chunk_id"]]
+        fields = ("article_id", "title", "source", "published", "url", "text")
+        assert {f: citation[f] for f in fields} == {f: passage[f] for f in fields}
+    cited = " ".join(c["text"] for c in answer["citations"]).lower()
+    assert any(gold.lower() in cited for gold in case["answers"]), "the cited passage must hold it"
     markers = [int(n) for n in re.findall(r"\[(\d+)\]", answer["answer"])]
-    assert markers and sorted(set(markers)) == list(range(1, len(set(markers)) + 1))
+    assert (
+        sorted(set(markers))
+        == [c["n"] for c in answer["citations"]]
+        == list(range(1, len(answer["citations"]) + 1))
+    )
 
 
 @needs_shared(SEED_ARTICLE)

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import platform
+from datetime import UTC, datetime
+from importlib import metadata
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
-from eval import METRICS, load_rows, run_suite, summarize
+from eval import METRICS, load_rows, load_suite, run_suite, summarize
 from qa import NewsQA
 from qa.cli import app
 from tests.chat_servers import Script, ScriptedServer
@@ -78,10 +81,16 @@ def test_summary_records_the_configuration_versions_store_and_suite(demo_run, de
         assert knob in config
     assert "api_key" not in config
     assert summary["store"]["path"] == str(demo_store) and summary["store"]["chunks"] > 0
-    assert set(summary["versions"]) >= {"python", "newsqa", "chromadb", "onnxruntime"}
-    assert summary["versions"]["newsqa"]
-    assert summary["suite"]["path"] == str(DEMO_SUITE) and len(summary["suite"]["hash"]) == 64
-    assert summary["started_at"] <= summary["finished_at"]
+    installed = {name: metadata.version(name) for name in ("newsqa", "chromadb", "onnxruntime")}
+    assert {name: summary["versions"][name] for name in installed} == installed
+    assert summary["versions"]["python"] == platform.python_version()
+    assert summary["suite"]["path"] == str(DEMO_SUITE)
+    assert summary["suite"]["hash"] == load_suite(DEMO_SUITE).hash
+    # The run's times bracket the moment its results file was last written (to the second).
+    written = datetime.fromtimestamp((out / "results.jsonl").stat().st_mtime, UTC)
+    written = written.replace(microsecond=0)
+    started, finished = (datetime.fromisoformat(summary[t]) for t in ("started_at", "finished_at"))
+    assert started <= written <= finished
 
 
 def test_rows_hold_answers_passages_metrics_and_the_retrievers_top_ten(demo_run):

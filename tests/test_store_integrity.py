@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -74,10 +75,19 @@ def small_store(tmp_path: Path) -> Path:
     return store
 
 
-def test_the_store_records_its_schema_and_embedding_model(demo_store):
+def test_the_store_records_how_it_was_built_in_its_ledger(demo_store):
+    """What a later newsqa reads before trusting the vectors, as it finds it in the file."""
+    ledger = f"file:{demo_store / 'manifest.sqlite'}?mode=ro"
+    with closing(sqlite3.connect(ledger, uri=True)) as db:
+        meta = dict(db.execute("SELECT key, value FROM meta"))
+    assert (meta["schema_version"], meta["embedding_model"], meta["dimension"]) == (
+        "1",
+        "all-MiniLM-L6-v2",
+        "384",
+    )
     stats = NewsQA(store=demo_store).stats()
     assert (stats.schema_version, stats.embedding_model, stats.dimension) == (
-        SCHEMA_VERSION,
+        1,
         "all-MiniLM-L6-v2",
         384,
     )
