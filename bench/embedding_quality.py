@@ -182,7 +182,7 @@ def child_score(backend: str, store: str, suite: str) -> dict:
 def _dense_has_answer(store: str, backend: str, questions) -> float:
     from eval.normalize import contains_any
     from index_store.store import Store
-    from qa.retrieval.filters import Filters, parse_day
+    from qa.retrieval.filters import Filters
     from qa.settings import load_settings
 
     opened = Store.open(load_settings(store=store, embedding_backend=backend).index_config())
@@ -190,7 +190,7 @@ def _dense_has_answer(store: str, backend: str, questions) -> float:
     hits = 0
     for q in answerable:
         vector = opened.embedder.encode([q.question])[0]
-        where = Filters(as_of=parse_day(q.as_of, "as_of")).chunk_filter()
+        where = Filters.parse(as_of=q.as_of).chunk_filter()
         found = opened.vectors.query(vector, 5, where)
         texts = opened.manifest.chunks(h.chunk_id for h in found)
         hits += any(contains_any(c.text, q.answers) for c in texts.values())

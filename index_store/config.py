@@ -10,16 +10,16 @@ from pathlib import Path
 class IndexConfig:
     """Where the store lives and how text becomes vectors.
 
-    chunk_tokens leaves room for [CLS]/[SEP] inside MiniLM's 256-token window; see
-    `qa.settings.Settings` for why each default was chosen.
+    No defaults here: `qa.settings.Settings.index_config()` fills every field, so the values (and
+    why each was chosen) live in one place and this copy can never disagree with them.
     """
 
     store: Path
-    embedding_model: str = "all-MiniLM-L6-v2"
-    embedding_backend: str = "torch"
-    ingest_embedding_backend: str = "torch"
-    embed_batch_size: int = 64
-    chunk_tokens: int = 128
-    chunk_overlap_tokens: int = 16
-    chroma_url: str | None = None
-    max_article_chars: int = 2_000_000
+    embedding_model: str
+    embedding_backend: str
+    ingest_embedding_backend: str
+    embed_batch_size: int
+    chunk_tokens: int
+    chunk_overlap_tokens: int
+    chroma_url: str | None
+    max_article_chars: int

@@ -7,10 +7,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Iterator
-from datetime import date
 from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import Any, Unpack
 
 from index_store.errors import StoreNotFound
 from index_store.manifest import ArticleRecord
@@ -19,7 +18,7 @@ from index_store.store import Store, StoreStats
 from index_store.types import IngestSummary
 from qa.errors import BadQuestion
 from qa.models.base import ModelContext
-from qa.retrieval.filters import Filters, parse_day
+from qa.retrieval.filters import FilterOptions, Filters
 from qa.settings import Settings, load_settings
 from qa.types import Answer, Passage
 
@@ -79,13 +78,13 @@ class NewsQA:
         query: str,
         *,
         k: int | None = None,
-        since: str | date | None = None,
-        until: str | date | None = None,
-        as_of: str | date | None = None,
-        source: str | Iterable[str] | None = None,
+        filters: Filters | None = None,
+        **filter_options: Unpack[FilterOptions],
     ) -> list[Passage]:
-        """The passages that best match the query, best first."""
-        passages, _ = self._retrieve(query, k, _filters(since, until, as_of, source))
+        """The passages that best match the query, best first. Filter with a `Filters` or with
+        `since`, `until`, `as_of` (YYYY-MM-DD) and `source` (one outlet or several)."""
+        settings = self.settings.for_call(k=k)
+        passages, _ = self._retrieve(query, settings, _chosen(filters, filter_options))
         return passages
 
     def ask(
@@ -94,15 +93,11 @@ class NewsQA:
         *,
         k: int | None = None,
         model: str | None = None,
-        since: str | date | None = None,
-        until: str | date | None = None,
-        as_of: str | date | None = None,
-        source: str | Iterable[str] | None = None,
+        filters: Filters | None = None,
+        **filter_options: Unpack[FilterOptions],
     ) -> Answer:
         """A cited answer, or an abstention when the passages do not answer the question."""
-        *_, answer = self.ask_stream(
-            question, k=k, model=model, since=since, until=until, as_of=as_of, source=source
-        )
+        *_, answer = self.ask_stream(question, k=k, model=model, filters=filters, **filter_options)
         return answer
 
     def ask_stream(
@@ -111,18 +106,16 @@ class NewsQA:
         *,
         k: int | None = None,
         model: str | None = None,
-        since: str | date | None = None,
-        until: str | date | None = None,
-        as_of: str | date | None = None,
-        source: str | Iterable[str] | None = None,
+        filters: Filters | None = None,
+        **filter_options: Unpack[FilterOptions],
     ) -> Iterator[str | Answer]:
         """The answer's text in pieces as the model writes them (citations already renumbered),
         then the verified `Answer`, whose text may differ (fallback, abstention, tidying)."""
+        settings = self.settings.for_call(k=k, model=model)
         started = time.perf_counter()
-        passages, timings = self._retrieve(question, k, _filters(since, until, as_of, source))
-        spec = model or self.settings.model
+        passages, timings = self._retrieve(question, settings, _chosen(filters, filter_options))
         answering = time.perf_counter()
-        for event in self._answer_events(question, passages, spec):
+        for event in self._answer_events(question, passages, settings):
             if isinstance(event, Answer):
                 timings["answer"] = _ms_since(answering)
                 timings["total"] = _ms_since(started)
@@ -150,7 +143,7 @@ class NewsQA:
         return {"settings": self.settings.public(), "store": asdict(self.stats())}
 
     def _retrieve(
-        self, question: str, k: int | None, filters: Filters
+        self, question: str, settings: Settings, filters: Filters
     ) -> tuple[list[Passage], dict[str, float]]:
         from qa.retrieval.retrieve import retrieve
 
@@ -158,19 +151,17 @@ class NewsQA:
             raise BadQuestion("the question is empty: ask something, e.g. 'Who won the vote?'")
         store = self._reader()
         started = time.perf_counter()
-        passages, timings = retrieve(
-            store, self.settings, question.strip(), k or self.settings.k, filters
-        )
+        passages, timings = retrieve(store, settings, question.strip(), settings.k, filters)
         timings["retrieve"] = _ms_since(started)
         return passages, timings
 
     def _answer_events(
-        self, question: str, passages: list[Passage], spec: str
+        self, question: str, passages: list[Passage], settings: Settings
     ) -> Iterator[str | Answer]:
         from qa.answering.pipeline import answer_events
 
         store = self._reader() if passages else None
-        return answer_events(question, passages, spec, ModelContext(self.settings, store))
+        return answer_events(question, passages, settings.model, ModelContext(settings, store))
 
     def _reader(self) -> Store:
         if self._store is None:
@@ -189,17 +180,13 @@ class NewsQA:
         return Store.create_or_open(self.settings.index_config())
 
 
-def _filters(since, until, as_of, source) -> Filters:
-    try:
-        sources = (source,) if isinstance(source, str) else tuple(source or ())
-        return Filters(
-            since=parse_day(since, "since"),
-            until=parse_day(until, "until"),
-            as_of=parse_day(as_of, "as_of"),
-            sources=sources,
-        )
-    except ValueError as error:
-        raise BadQuestion(str(error)) from None
+def _chosen(filters: Filters | None, options: FilterOptions) -> Filters:
+    """The call's filters: a `Filters`, or keyword arguments parsed into one (not both)."""
+    if filters is None:
+        return Filters.parse(**options)
+    if options:
+        raise BadQuestion(f"give filters or {', '.join(options)}, not both")
+    return filters
 
 
 def _ms_since(started: float) -> float:

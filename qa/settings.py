@@ -24,7 +24,10 @@ PRESETS: dict[str, dict[str, Any]] = {
 class Settings(BaseSettings):
     """The settings of one run. Each default says why it was chosen."""
 
-    model_config = SettingsConfigDict(env_prefix="NEWSQA_", extra="ignore")
+    # validate_assignment: one call's options (`for_call`) are held to the fields' own rules.
+    model_config = SettingsConfigDict(
+        env_prefix="NEWSQA_", extra="ignore", validate_assignment=True
+    )
 
     store: Path = Field(default_factory=default_store, description="store folder")
     chroma_url: str | None = Field(None, description="use a Chroma server instead of the folder")
@@ -140,6 +143,37 @@ class Settings(BaseSettings):
         toml = TomlConfigSettingsSource(settings_cls, toml_file=config_file())
         return (init_settings, env_settings, toml)
 
+    @classmethod
+    def bounds(cls, name: str) -> dict[str, Any]:
+        """A numeric setting's limits in JSON Schema's words (`{"minimum": 1, "maximum": 50}`),
+        for request schemas that show them to clients while `for_call` does the checking."""
+        words = {"ge": "minimum", "le": "maximum"}
+        return {
+            word: getattr(rule, attr)
+            for rule in cls.model_fields[name].metadata
+            for attr, word in words.items()
+            if hasattr(rule, attr)
+        }
+
+    def for_call(self, **options: Any) -> Settings:
+        """These settings with one call's options on top (`k=8`, `model="openai:gpt-4o-mini"`;
+        None means 'not given'), held to the same rules as every other source: a value the
+        setting cannot take is a `BadQuestion` naming the option."""
+        from pydantic import ValidationError
+
+        from qa.errors import BadQuestion
+
+        given = {name: value for name, value in options.items() if value is not None}
+        if not given:
+            return self
+        chosen = self.model_copy()
+        try:
+            for name, value in given.items():
+                setattr(chosen, name, value)
+        except ValidationError as error:
+            raise BadQuestion(_problems(error)) from None
+        return chosen
+
     def index_config(self):
         """The part of the settings the ingest side needs."""
         from index_store.config import IndexConfig
@@ -188,13 +222,17 @@ def load_settings(**overrides: Any) -> Settings:
     try:
         return Settings(**{k: v for k, v in overrides.items() if v is not None})
     except ValidationError as error:
-        problems = "; ".join(
-            f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}" for e in error.errors()
-        )
         names = sorted({str(e["loc"][0]) for e in error.errors() if e["loc"]})
         where = ", ".join(f"NEWSQA_{n.upper()}" for n in names) or "the environment"
         raise BadSetting(
-            f"bad setting {problems} (set by a flag, {where} or {config_file()})"
+            f"bad setting {_problems(error)} (set by a flag, {where} or {config_file()})"
         ) from None
     except tomllib.TOMLDecodeError as error:
         raise BadSetting(f"{config_file()} is not valid TOML: {error}") from None
+
+
+def _problems(error: Any) -> str:
+    """Pydantic's problems as one line, 'k: Input should be less than or equal to 50'."""
+    return "; ".join(
+        f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}" for e in error.errors()
+    )

@@ -139,13 +139,11 @@ def test_as_of_sees_nothing_later_and_answers_from_what_was_known_then(demo_stor
 def test_dense_hits_filtered_from_an_overfetch_are_those_chroma_filters(demo_store, filters, n):
     """Dated queries filter unfiltered hits in Python (Chroma's own filter was ten times
     slower); the result must be what Chroma's filter gives, also when few chunks pass."""
-    from qa.api import _filters
+    from qa.retrieval.filters import Filters
     from qa.retrieval.retrieve import dense_hits
 
     store = NewsQA(store=demo_store)._reader()
-    where = _filters(
-        filters.get("since"), filters.get("until"), filters.get("as_of"), filters.get("source")
-    ).chunk_filter()
+    where = Filters.parse(**filters).chunk_filter()
     vector = store.embedder.encode(["Harrowgate council budget bridge"])[0]
     ours = [h.chunk_id for h in dense_hits(store, vector, n, where)]
     assert ours == [h.chunk_id for h in store.vectors.query(vector, n, where)]

@@ -177,7 +177,7 @@ def test_models_lists_the_registry_and_keys_never_leave_the_server(client: TestC
         ({"question": QUESTION, "since": "March"}, 400, "since: 'March' is not a date"),
         ({"question": QUESTION, "model": "nosuch:model"}, 400, "unknown model 'nosuch:model'"),
         ({"question": ""}, 422, "question: String should have at least 1 character"),
-        ({"question": QUESTION, "k": 0}, 422, "k: Input should be greater than or equal to 1"),
+        ({"question": QUESTION, "k": 0}, 400, "k: Input should be greater than or equal to 1"),
         ({"k": 3}, 422, "question: Field required"),
     ],
 )

@@ -55,3 +55,28 @@ def test_a_bad_api_key_value_is_never_echoed():
     with pytest.raises(BadSetting) as raised:
         load_settings(api_key=["sk-listed-secret-0000"])
     assert "api_key" in str(raised.value) and "sk-listed-secret" not in str(raised.value)
+
+
+def test_k_has_one_limit_that_judges_every_way_of_giving_it(demo_store, monkeypatch):
+    """-k, the HTTP API's k, NewsQA's k and NEWSQA_K are all held to the k setting's own rule."""
+    from fastapi.testclient import TestClient
+    from typer.testing import CliRunner
+
+    from qa import NewsQA
+    from qa.cli import app
+    from qa.errors import BadQuestion, BadSetting
+    from qa.server import create_app
+
+    too_many = "k: Input should be less than or equal to 50"
+    cli = CliRunner().invoke(app, ["search", "bridge", "--store", str(demo_store), "-k", "51"])
+    assert (cli.exit_code, cli.stderr.strip()) == (1, f"error: {too_many}")
+    with pytest.raises(BadQuestion, match=f"^{too_many}$"):
+        NewsQA(store=demo_store).search("bridge", k=51)
+    with TestClient(create_app(demo_store), base_url="http://127.0.0.1") as client:
+        response = client.get("/api/search", params={"q": "bridge", "k": 51})
+        widest = client.get("/api/search", params={"q": "bridge", "k": 50})
+    assert (response.status_code, response.json()) == (400, {"detail": too_many})
+    assert widest.status_code == 200 and len(widest.json()) > 5
+    monkeypatch.setenv("NEWSQA_K", "51")
+    with pytest.raises(BadSetting, match=f"^bad setting {too_many} "):
+        load_settings()

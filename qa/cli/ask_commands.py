@@ -54,18 +54,20 @@ def ask(
     json_output: JsonOption = False,
 ) -> None:
     """Answer a question from the stored articles, citing passages as [1], [2]..."""
+    from qa.retrieval.filters import Filters
+
     newsqa = open_newsqa(store, chroma_url=chroma_url, base_url=base_url, api_key=api_key)
-    options = {"k": k, "model": model, "since": since, "until": until, "as_of": as_of}
+    options = {"k": k, "model": model, "filters": Filters.parse(since, until, as_of, source)}
     if json_output:
-        print_json(newsqa.ask(question, source=source, **options).to_dict())
+        print_json(newsqa.ask(question, **options).to_dict())
         return
     from qa.cli.render import render_after_stream, render_answer
 
     if not (sys.stdout.isatty() if stream is None else stream):
-        typer.echo(render_answer(newsqa.ask(question, source=source, **options)))
+        typer.echo(render_answer(newsqa.ask(question, **options)))
         return
     shown = []
-    for event in newsqa.ask_stream(question, source=source, **options):
+    for event in newsqa.ask_stream(question, **options):
         if isinstance(event, str):
             typer.echo(event, nl=False)
             shown.append(event)
@@ -86,9 +88,10 @@ def search(
     json_output: JsonOption = False,
 ) -> None:
     """Show the passages that best match, with score, title, outlet, date and url."""
-    passages = open_newsqa(store, chroma_url=chroma_url).search(
-        query, k=k, since=since, until=until, as_of=as_of, source=source
-    )
+    from qa.retrieval.filters import Filters
+
+    filters = Filters.parse(since, until, as_of, source)
+    passages = open_newsqa(store, chroma_url=chroma_url).search(query, k=k, filters=filters)
     if json_output:
         from dataclasses import asdict
 

@@ -33,7 +33,9 @@ ApiKeyOption = Annotated[
     typer.Option("--api-key", help="Key for the model [default: keys file, then env var]."),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
-KOption = Annotated[int | None, typer.Option("-k", help="How many passages.", min=1, max=50)]
+KOption = Annotated[
+    int | None, typer.Option("-k", help="How many passages [default: the k setting].")
+]
 SinceOption = Annotated[
     str | None, typer.Option("--since", help="Only published on/after (YYYY-MM-DD).")
 ]

@@ -12,7 +12,7 @@ from index_store.store import StoreStats
 from qa.server.config import ServerConfig
 from qa.server.guards import check_model_choice
 from qa.server.library import Library
-from qa.server.schemas import Models, Problem, Provider, Question, Source
+from qa.server.schemas import Count, Filtered, Models, Problem, Provider, Question, Source
 from qa.server.streaming import answer_events
 from qa.types import Answer, Passage
 
@@ -51,18 +51,12 @@ def read_routes(library: Library, config: ServerConfig) -> APIRouter:
     @router.get("/search", response_model=list[Passage], tags=["ask"])
     def search(
         q: Annotated[str, Query(min_length=1, max_length=2000, description="what to look for")],
-        k: Annotated[int | None, Query(ge=1, le=50)] = None,
-        since: Annotated[str | None, Query(max_length=32)] = None,
-        until: Annotated[str | None, Query(max_length=32)] = None,
-        as_of: Annotated[str | None, Query(max_length=32)] = None,
-        source: Annotated[list[str] | None, Query(max_length=50)] = None,
+        filtered: Annotated[Filtered, Query()],
+        k: Annotated[Count | None, Query(description="how many passages")] = None,
     ) -> list[Passage]:
         """The passages that best match, best first, with title, outlet, date and url."""
-        return library.read(
-            lambda nq: nq.search(
-                q, k=k, since=since or None, until=until or None, as_of=as_of or None, source=source
-            )
-        )
+        filters = filtered.filters()
+        return library.read(lambda nq: nq.search(q, k=k, filters=filters))
 
     @router.get("/sources", response_model=list[Source], tags=["store"])
     def sources() -> list[Source]:

@@ -6,29 +6,47 @@ Answers, passages and store figures are the library's own dataclasses (`qa.types
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import BaseModel, Field, WithJsonSchema, field_validator, model_validator
+
+from qa.settings import Settings
 
 if TYPE_CHECKING:
     from index_store.manifest import ArticleRecord
+    from qa.retrieval.filters import Filters
 
-# The options every question and search takes, shared so their limits are defined once.
+# The options every question and search takes, shared so their limits are defined once; `k` and
+# `model` are checked by the settings (`Settings.for_call`), like the CLI's -k and -m.
 Day = Field(None, max_length=32, description="YYYY-MM-DD", examples=["2025-03-01"])
 AsOf = Field(None, max_length=32, description="answer as of this day: nothing published later")
 Outlets = Field(default_factory=list, max_length=50, description="only these outlets")
+Passages = Field(None, description="how many passages (default: the server's k setting)")
+Count = Annotated[int, WithJsonSchema({"type": "integer", **Settings.bounds("k")})]
+"""A number of passages: the schema shows the k setting's limits, the settings check them."""
 
 
-class Question(BaseModel):
-    """A question and the options of `newsqa ask`."""
+class Filtered(BaseModel):
+    """The date and outlet filters of a question or a search."""
 
-    question: str = Field(min_length=1, max_length=2000, examples=["Who won the by-election?"])
-    k: int | None = Field(None, ge=1, le=50, description="passages shown to the answerer")
-    model: str | None = Field(None, max_length=300, description="answer model spec")
     since: str | None = Day
     until: str | None = Day
     as_of: str | None = AsOf
     source: list[str] = Outlets
+
+    def filters(self) -> Filters:
+        """The one `Filters` the call carries down (an empty form field means 'not given')."""
+        from qa.retrieval.filters import Filters
+
+        return Filters.parse(self.since, self.until, self.as_of, self.source)
+
+
+class Question(Filtered):
+    """A question and the options of `newsqa ask`."""
+
+    question: str = Field(min_length=1, max_length=2000, examples=["Who won the by-election?"])
+    k: Count | None = Passages
+    model: str | None = Field(None, max_length=300, description="answer model spec")
 
     def options(self) -> dict[str, Any]:
         """`NewsQA.ask`'s arguments; an empty form field means 'not given'."""
@@ -36,32 +54,19 @@ class Question(BaseModel):
             "question": self.question,
             "k": self.k,
             "model": self.model or None,
-            "since": self.since or None,
-            "until": self.until or None,
-            "as_of": self.as_of or None,
-            "source": self.source,
+            "filters": self.filters(),
         }
 
 
-class Search(BaseModel):
+class Search(Filtered):
     """A query and the options of `newsqa search`."""
 
     query: str = Field(min_length=1, max_length=2000, examples=["bridge repairs"])
-    k: int | None = Field(None, ge=1, le=50, description="how many passages")
-    since: str | None = Day
-    until: str | None = Day
-    as_of: str | None = AsOf
-    source: list[str] = Outlets
+    k: Count | None = Passages
 
     def options(self) -> dict[str, Any]:
-        """`NewsQA.search`'s keyword arguments; an empty field means 'not given'."""
-        return {
-            "k": self.k,
-            "since": self.since or None,
-            "until": self.until or None,
-            "as_of": self.as_of or None,
-            "source": self.source,
-        }
+        """`NewsQA.search`'s keyword arguments."""
+        return {"k": self.k, "filters": self.filters()}
 
 
 class Source(BaseModel):
