@@ -5,12 +5,12 @@ that new model names are missing from."""
 
 from __future__ import annotations
 
-from qa.errors import MissingKey, ModelUnavailable, UnknownModel
+from qa.errors import ModelUnavailable
 from qa.keys import ResolvedKey, resolve_key
-from qa.models.base import ModelContext, ProviderStatus
+from qa.models.base import ProviderStatus
 from qa.models.chat import ChatModel
-from qa.models.extras import installed, missing_detail, require
-from qa.models.failures import Target
+from qa.models.hosted import HostedProvider, chat_model
+from qa.settings import Settings
 
 OPENAI_URL = "https://api.openai.com/v1"
 MODULE = "llama_index.llms.openai_like"
@@ -19,27 +19,20 @@ DEFAULT_WINDOW = 4096
 answers a longer prompt with an error, after which the passages are trimmed further."""
 
 
-class OpenAIProvider:
+class OpenAIProvider(HostedProvider):
     """Entry point `openai`. The key: --api-key, `newsqa keys set openai`, or OPENAI_API_KEY."""
 
     name = "openai"
     description = "OpenAI's hosted models (key: newsqa keys set openai, or OPENAI_API_KEY)"
     example = "newsqa ask -m openai:gpt-4o-mini 'Who won the by-election?'"
+    module = MODULE
+    example_model = "gpt-4o-mini"
     key_env = "OPENAI_API_KEY"
 
-    def create(self, model_name: str, context: ModelContext) -> ChatModel:
-        spec = f"{self.name}:{model_name}"
-        _need_name(self.name, model_name, "gpt-4o-mini")
-        require("llm", spec, MODULE)
-        settings = context.settings
-        key = resolve_key(self.name, settings.api_key, self.key_env)
-        if key is None:
-            raise MissingKey(
-                f"{spec} needs an API key: `newsqa keys set openai`, set {self.key_env}, "
-                "or pass --api-key"
-            )
+    def build(self, spec: str, model_name: str, settings: Settings) -> ChatModel:
+        key = self.required_key(spec, settings)
         window = settings.context_window or _known_window(model_name)
-        return build(
+        return _openai_like(
             spec,
             model_name,
             settings.base_url or OPENAI_URL,
@@ -49,16 +42,8 @@ class OpenAIProvider:
             key_hint="check it, then `newsqa keys set openai` or --api-key",
         )
 
-    def status(self, settings) -> ProviderStatus:
-        if not installed(MODULE):
-            return ProviderStatus(False, missing_detail("llm"))
-        key = resolve_key(self.name, settings.api_key, self.key_env)
-        if key is None:
-            return ProviderStatus(False, f"no key: `newsqa keys set openai` or {self.key_env}")
-        return ProviderStatus(True, f"key from {key.origin}")
 
-
-class OpenAICompatibleProvider:
+class OpenAICompatibleProvider(HostedProvider):
     """Entry point `openai-compatible`: needs --base-url; a key only if the server wants one
     (never OPENAI_API_KEY: that key must not be sent to some other server)."""
 
@@ -68,38 +53,42 @@ class OpenAICompatibleProvider:
         "newsqa ask -m openai-compatible:smol --base-url http://127.0.0.1:8080/v1 "
         "'Who won the by-election?'"
     )
+    module = MODULE
+    example_model = "llama3.1"
 
-    def create(self, model_name: str, context: ModelContext) -> ChatModel:
-        spec = f"{self.name}:{model_name}"
-        _need_name(self.name, model_name, "llama3.1")
-        require("llm", spec, MODULE)
-        settings = context.settings
+    def build(self, spec: str, model_name: str, settings: Settings) -> ChatModel:
         if not settings.base_url:
             raise ModelUnavailable(
                 f"{spec} needs the server's URL: --base-url http://HOST:PORT/v1 "
                 "(or NEWSQA_BASE_URL, or base_url in config.toml)"
             )
         key = resolve_key(self.name, settings.api_key) or ResolvedKey("no-key", "none")
-        window = settings.context_window or DEFAULT_WINDOW
-        return build(
+        return _openai_like(
             spec,
             model_name,
             settings.base_url,
             key,
-            window,
+            settings.context_window or DEFAULT_WINDOW,
             settings,
             key_hint="pass --api-key, or `newsqa keys set openai-compatible`",
         )
 
-    def status(self, settings) -> ProviderStatus:
-        if not installed(MODULE):
-            return ProviderStatus(False, missing_detail("llm"))
+    def ready(self, settings: Settings) -> ProviderStatus:
         if not settings.base_url:
             return ProviderStatus(True, "installed; give the server with --base-url")
         return ProviderStatus(True, f"server {settings.base_url}")
 
 
-def build(spec, model_name, base_url, key, window, settings, *, key_hint) -> ChatModel:
+def _openai_like(
+    spec: str,
+    model_name: str,
+    base_url: str,
+    key: ResolvedKey,
+    window: int,
+    settings: Settings,
+    *,
+    key_hint: str,
+) -> ChatModel:
     from llama_index.llms.openai_like import OpenAILike
 
     llm = OpenAILike(
@@ -113,16 +102,8 @@ def build(spec, model_name, base_url, key, window, settings, *, key_hint) -> Cha
         timeout=settings.request_timeout,
         max_retries=0,
     )
-    target = Target(
-        spec=spec,
-        server=base_url,
-        key_hint=key_hint,
-        timeout=settings.request_timeout,
-        retries=settings.max_retries,
-        secret=key.value,
-    )
-    return ChatModel(
-        spec, llm, target, context_window=window, max_answer_tokens=settings.max_answer_tokens
+    return chat_model(
+        spec, llm, settings, server=base_url, window=window, key_hint=key_hint, secret=key.value
     )
 
 
@@ -134,11 +115,6 @@ def _known_window(model_name: str) -> int:
         return openai_modelname_to_contextsize(model_name)
     except ValueError:
         return 128_000
-
-
-def _need_name(prefix: str, model_name: str, example: str) -> None:
-    if not model_name:
-        raise UnknownModel(f"'{prefix}' needs a model name, e.g. {prefix}:{example}")
 
 
 openai_provider = OpenAIProvider()
