@@ -119,11 +119,9 @@ def test_a_provider_whose_extra_is_missing_names_the_extra(demo_store, monkeypat
     # As a venv without the extra sees it: Python imports no module that sys.modules maps to None.
     monkeypatch.setitem(sys.modules, "llama_index.llms.anthropic", None)
     assert models_json()["anthropic"]["detail"] == "not installed: pip install 'newsqa[anthropic]'"
-    result = run(
-        "ask", "Who won?", "--store", demo_store, "-m", "anthropic:claude-3-5-haiku-latest"
-    )
+    result = run("ask", "Who won?", "--store", demo_store, "-m", "anthropic:claude-haiku-4-5")
     assert result.stderr.strip() == (
-        "error: anthropic:claude-3-5-haiku-latest needs the 'anthropic' extra: "
+        "error: anthropic:claude-haiku-4-5 needs the 'anthropic' extra: "
         "pip install 'newsqa[anthropic]'"
     )
 

@@ -12,10 +12,10 @@ DEFAULT_WINDOW = 200_000
 class AnthropicProvider(HostedProvider):
     name = "anthropic"
     description = "Anthropic's hosted models (key: newsqa keys set anthropic, or ANTHROPIC_API_KEY)"
-    example = "newsqa ask -m anthropic:claude-3-5-haiku-latest 'Who won the by-election?'"
+    example = "newsqa ask -m anthropic:claude-haiku-4-5 'Who won the by-election?'"
     extra = "anthropic"
     module = "llama_index.llms.anthropic"
-    example_model = "claude-3-5-haiku-latest"
+    example_model = "claude-haiku-4-5"
     key_env = "ANTHROPIC_API_KEY"
 
     def build(self, spec: str, model_name: str, settings: Settings) -> ChatModel:
