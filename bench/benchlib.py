@@ -50,6 +50,7 @@ SECTIONS = (
     "query_latency",
     "cold_start",
     "tuning",
+    "ingest_memory",
 )
 
 

@@ -153,6 +153,30 @@ def _session_options(onnxruntime):
     return options
 
 
+def release_freed_memory() -> None:
+    """Hand back to the system what the last batch freed. glibc keeps freed blocks in its heaps
+    for reuse; after a batch of variable-length texts most of that is activations of shapes the
+    next batch will not have, so an ingest would hold a batch's worth more than it uses.
+    Elsewhere than glibc there is nothing to call, and nothing is done."""
+    libc = _glibc()
+    if libc is not None:
+        libc.malloc_trim(0)
+
+
+@lru_cache(maxsize=1)
+def _glibc():
+    import ctypes
+    import ctypes.util
+    import platform
+
+    if platform.libc_ver()[0] != "glibc":
+        return None
+    try:
+        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+    except OSError:
+        return None
+
+
 _BACKENDS = {"torch": SentenceTransformerEmbedder, "onnx": OnnxEmbedder}
 
 
