@@ -125,9 +125,11 @@ def _markdown(facts: dict, args) -> str:
 def child_onnx(spinning: str, batch: str, count: str) -> dict:
     import onnxruntime
 
+    import index_store.embedders.onnx as onnx_engine
     import index_store.embedding as embedding
     from index_store.chunking import chunk_text
     from index_store.cleaning import clean_article
+    from index_store.embedders.sbert import SentenceTransformerEmbedder
     from index_store.loaders import iter_sources
 
     texts = []
@@ -137,18 +139,18 @@ def child_onnx(spinning: str, batch: str, count: str) -> dict:
         if len(texts) >= int(count):
             break
     texts = texts[: int(count)]
-    default_options = embedding._session_options
+    default_options = onnx_engine._session_options
 
     def options(module):
         chosen = default_options(module)
         chosen.add_session_config_entry("session.intra_op.allow_spinning", spinning)
         return chosen
 
-    embedding._session_options = options
+    onnx_engine._session_options = options
     if spinning == "torch":
-        embedder = embedding.SentenceTransformerEmbedder(embedding.DEFAULT_MODEL, int(batch))
+        embedder = SentenceTransformerEmbedder(embedding.DEFAULT_MODEL, int(batch))
     else:
-        embedder = embedding.OnnxEmbedder(embedding.DEFAULT_MODEL, int(batch))
+        embedder = onnx_engine.OnnxEmbedder(embedding.DEFAULT_MODEL, int(batch))
     embedder.encode(texts[:4])
     started, cpu = time.perf_counter(), time.process_time()
     embedder.encode(texts)

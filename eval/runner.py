@@ -189,7 +189,8 @@ def _report_info(summary: dict[str, Any]) -> dict[str, str]:
         f"sha256 {suite['hash'][:12]})",
         "model": config["model"],
         "k": str(config["k"]),
-        "embedding": f"{config['embedding_model']} (questions: {config['embedding_backend']}, "
+        "embedding": f"{store.get('embedding_model') or config['embedding_model']} "
+        f"(questions: {config['embedding_backend']}, "
         f"articles: {config.get('ingest_embedding_backend', config['embedding_backend'])}), "
         f"chunks of {config['chunk_tokens']} tokens",
         "store": f"{store['path']} ({store['articles']} articles, {store['chunks']} chunks)",

@@ -84,6 +84,7 @@ def ingest(
             writer.close()
         if summary.added or summary.updated:
             store.keyword_index()
+        store.prepare_question_model()
     return summary
 
 
@@ -203,9 +204,10 @@ class _BatchWriter:
         self.batch = _Batch()
         self._in_flight: tuple[_Batch, _Pending | None] | None = None
         self._embedding: _EmbeddingThread | None = None
-        from index_store.embedding import token_starts
+        from index_store.embedding import chunk_window, token_starts
 
-        self._token_starts = token_starts(store.config.embedding_model)
+        self._token_starts = token_starts(store.model)
+        self._chunk_tokens = chunk_window(store.model, store.config.chunk_tokens)
 
     def take(self, article: Article) -> str:
         key = article_id(article)
@@ -231,7 +233,7 @@ class _BatchWriter:
         drafts = chunk_text(
             article.text,
             self._token_starts,
-            self.store.config.chunk_tokens,
+            self._chunk_tokens,
             self.store.config.chunk_overlap_tokens,
         )
         outcome = "updated" if known else "added"

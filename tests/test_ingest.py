@@ -5,9 +5,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-
-from index_store.errors import StoreMismatch
 from index_store.store import Store
 from qa import NewsQA
 from tests.conftest import DEMO
@@ -104,17 +101,18 @@ def test_bad_sources_are_reported_and_the_rest_is_ingested(tmp_path):
     assert all("\n" not in str(e) for e in summary.errors)
 
 
-def test_a_store_refuses_another_embedding_model(tmp_path):
-    nq = NewsQA(store=tmp_path / "store")
-    nq.ingest([write(tmp_path, "tunnel.txt", STORY)])
+def test_a_store_keeps_its_model_whatever_model_is_configured(tmp_path):
+    """A store built before a change of the default keeps answering with the model that built
+    it; the configured model (here one that could not even load) is for new stores."""
+    NewsQA(store=tmp_path / "store").ingest([write(tmp_path, "tunnel.txt", STORY)])
     other = tmp_path / "other-model"
     other.mkdir()
     (other / "modules.json").write_text("[]")
-    with pytest.raises(StoreMismatch, match="all-MiniLM-L6-v2"):
-        NewsQA(store=tmp_path / "store", embedding_model=str(other)).search("tunnel")
-    with pytest.raises(StoreMismatch, match="reindex"):
-        NewsQA(store=tmp_path / "store", embedding_model=str(other)).ingest([DEMO / "articles"])
-    assert ledger_and_vectors_agree(tmp_path / "store") == (1, 1)
+    configured = NewsQA(store=tmp_path / "store", embedding_model=str(other))
+    assert configured.search("harbour tunnel traffic")[0].title == "Harbour tunnel opens to traffic"
+    assert configured.ingest([DEMO / "articles" / "storm-ilse.txt"]).added == 1
+    assert configured.stats().embedding_model == "all-MiniLM-L6-v2"
+    assert ledger_and_vectors_agree(tmp_path / "store")[0] == 2
 
 
 def test_removing_an_article_removes_its_chunks_everywhere(tmp_path):

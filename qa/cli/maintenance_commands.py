@@ -20,8 +20,8 @@ ModelOption = Annotated[
     str | None,
     typer.Option(
         "--embedding-model",
-        help="Re-embed with this model (name or local sentence-transformers folder) "
-        "[default: the configured one].",
+        help="Re-embed with this model: all-MiniLM-L6-v2, multilingual-e5-small, or a "
+        "sentence-transformers folder or name [default: the store's own].",
         show_default=False,
     ),
 ]
@@ -38,10 +38,11 @@ def reindex(
     embedding_model: ModelOption = None,
     json_output: JsonOption = False,
 ) -> None:
-    """Re-embed every stored article from its stored text (after changing the embedding model
-    or upgrading newsqa); the store keeps answering from the old vectors until the switch."""
-    newsqa = open_newsqa(store, chroma_url=chroma_url, embedding_model=embedding_model)
-    summary = newsqa.reindex()
+    """Re-embed every stored article from its stored text, with another embedding model or
+    after upgrading newsqa; the store keeps answering from the old vectors until the switch,
+    and from then on every command reads it with the new model."""
+    newsqa = open_newsqa(store, chroma_url=chroma_url)
+    summary = newsqa.reindex(embedding_model=embedding_model)
     if json_output:
         print_json(asdict(summary))
         return
@@ -49,9 +50,3 @@ def reindex(
         f"re-embedded {summary.articles} articles into {summary.chunks} chunks with "
         f"{summary.embedding_model} (was {summary.previous_model or 'unknown'})"
     )
-    configured = open_newsqa(store).settings.embedding_model
-    if summary.embedding_model != configured:
-        typer.echo(
-            f"note: other commands use '{configured}' until you set "
-            f"NEWSQA_EMBEDDING_MODEL={summary.embedding_model} (or embedding_model in config.toml)"
-        )

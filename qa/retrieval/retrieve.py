@@ -49,7 +49,7 @@ def retrieve(
     """The top-k passages for a question, and the time each stage took in ms."""
     timings: dict[str, float] = defaultdict(float)
     started = time.perf_counter()
-    vector = store.embedder.encode([question])[0]
+    vector = store.embedder.encode_query(question)
     timings["embed"] = _ms(started)
     n = settings.candidates
     while True:

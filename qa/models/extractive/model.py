@@ -103,8 +103,8 @@ class ExtractiveModel:
     def _similarities(self, question: str, sentences: list[str]) -> np.ndarray:
         if self._store is None:
             return np.zeros(len(sentences))
-        vectors = self._store.embedder.encode([question, *sentences])
-        return vectors[1:] @ vectors[0]
+        embedder = self._store.embedder
+        return embedder.encode(sentences) @ embedder.encode_query(question)
 
 
 def compose(ranked: list[ScoredSentence], question: str) -> str:
