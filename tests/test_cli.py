@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 import re
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from typer.testing import CliRunner
 
 from qa.cli import app
-from tests.conftest import REALTIMEQA, SEED_ARTICLE, SEED_QA, needs_shared, read_jsonl
+from tests.conftest import REALTIMEQA, REPO, SEED_ARTICLE, SEED_QA, needs_shared, read_jsonl
 
 runner = CliRunner()
 
@@ -90,6 +93,106 @@ def test_search_json_has_metadata(demo_store):
     ):
         assert key in passages[0]
     assert [p["rank"] for p in passages] == [1, 2, 3]
+
+
+def search_json(store, query: str, *options: str) -> list[dict]:
+    result = run("search", query, "--store", store, "-k", "5", "--json", *options)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_search_filters_by_date_and_outlet_from_the_command_line(demo_store):
+    everything = search_json(demo_store, "Harrowgate")
+    since = search_json(demo_store, "Harrowgate", "--since", "2025-04-01")
+    until = search_json(demo_store, "Harrowgate", "--until", "2025-02-28")
+    window = search_json(demo_store, "Harrowgate", "--since", "2025-02-01", "--until", "2025-03-31")
+    outlets = ["Wendmoor Gazette", "Harrowgate Herald"]
+    chosen = search_json(demo_store, "Harrowgate", "--source", outlets[0], "--source", outlets[1])
+
+    assert any(p["published"] < "2025-04-01" for p in everything), "the filter must change results"
+    assert len(since) == 5 and all(p["published"] >= "2025-04-01" for p in since)
+    assert until and all(p["published"] <= "2025-02-28" for p in until)
+    assert window and all("2025-02-01" <= p["published"] <= "2025-03-31" for p in window)
+    named = [{p["source"], *p["sources"]} & set(outlets) for p in chosen]
+    assert len(chosen) == 5 and all(named) and set().union(*named) == set(outlets)
+
+
+def test_a_bad_date_filter_is_one_line_naming_the_option(demo_store):
+    result = run("search", "Harrowgate", "--store", demo_store, "--until", "June")
+    assert result.exit_code == 1
+    assert result.stderr.strip() == "error: until: 'June' is not a date, use YYYY-MM-DD"
+
+
+def test_demo_ingests_the_bundled_corpus_once_and_answers_with_citations(private_user_dir):
+    first = run("demo")
+    again = run("demo", "Who won the Quayside ward by-election?")
+
+    store = private_user_dir / "demo-store"
+    assert first.exit_code == 0, first.output
+    assert first.stdout.startswith(f"demo corpus in {store}: 12 added, 0 unchanged, 1 duplicates")
+    assert "Q: How many jobs will Lumenfold create" in first.stdout
+    assert "120 jobs" in first.stdout and "[1]" in first.stdout
+    assert re.search(
+        r"^Sources:\n\[1\] Lumenfold to create 120 jobs .+ — .+, 2025-", first.stdout, re.M
+    )
+    assert again.exit_code == 0, again.output
+    assert again.stdout.startswith(f"demo corpus in {store}: 0 added, 12 unchanged")
+    assert "Ashdown" in again.stdout
+
+
+PAGES = {
+    "/story.html": ("text/html; charset=utf-8", REPO / "tests" / "data" / "loaders" / "page.html"),
+    "/feed.xml": ("application/rss+xml", REPO / "tests" / "data" / "loaders" / "feed.rss"),
+}
+
+
+class _Pages(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+        content_type, path = PAGES.get(self.path, ("text/plain", None))
+        body = path.read_bytes() if path else b"no such page"
+        self.send_response(200 if path else 404)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.fixture
+def web(monkeypatch) -> Iterator[str]:
+    """A news site on 127.0.0.1: an article page, an RSS feed, and 404 for anything else."""
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Pages)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_ingest_fetches_pages_and_feeds_by_url(web, tmp_path):
+    store = tmp_path / "store"
+    urls = [f"{web}/story.html", f"{web}/feed.xml", f"{web}/gone.html"]
+    result = run("ingest", *urls, "--store", store)
+
+    assert result.exit_code == 1, "a source failed"
+    assert result.stdout.startswith("3 added, 0 updated, 0 unchanged, 0 duplicates, 2 failed")
+    assert result.stderr.splitlines() == [
+        f"error: {web}/feed.xml#entry3: empty article",
+        f"error: {web}/gone.html: HTTP 404 Not Found",
+    ]
+    stored = json.loads(run("sources", "--store", store, "--json").stdout)
+    assert {(s["title"], s["url"]) for s in stored} == {
+        ("Harbour town opens tidal library", "https://courier.example/2024/03/tidal-library"),
+        ("Harbour wall to be raised", "https://gazette.example/harbour-wall"),
+        ("Library extends opening hours", "https://gazette.example/library-hours"),
+    }
+    (hit, *_) = search_json(store, "library reached at low tide")
+    assert (
+        hit["title"] == "Harbour town opens tidal library" and hit["source"] == "Coastline Courier"
+    )
 
 
 def test_stats_and_sources_json(demo_store):

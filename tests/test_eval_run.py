@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import platform
+import re
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -153,6 +154,22 @@ def test_limit_runs_the_first_questions_and_run_is_the_explicit_spelling(demo_st
     )
     assert summary["config"]["k"] == 1
     assert "accuracy" in result.stdout and f"wrote {tmp_path / 'r'}" in result.stdout
+
+
+def test_without_out_a_run_goes_to_newsqa_eval_named_by_its_time_and_suite(
+    demo_store, tmp_path, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)
+    before = datetime.now().replace(microsecond=0)
+    result = run("eval", DEMO_SUITE, "--store", demo_store, "--limit", 1)
+    after = datetime.now()
+
+    assert result.exit_code == 0, result.output
+    (folder,) = (tmp_path / "newsqa-eval").iterdir()
+    named = re.fullmatch(r"(\d{8}-\d{6})-demo-qa", folder.name)
+    assert named and before <= datetime.strptime(named[1], "%Y%m%d-%H%M%S") <= after
+    assert all((folder / name).is_file() for name in RUN_FILES)
+    assert f"wrote newsqa-eval/{folder.name}: " in result.stdout
 
 
 def test_a_hosted_model_runs_with_base_url_and_key_flags_and_the_key_is_never_written(

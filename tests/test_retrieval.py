@@ -126,6 +126,73 @@ def test_as_of_sees_nothing_later_and_answers_from_what_was_known_then(demo_stor
 
 
 @pytest.mark.parametrize(
+    ("query", "meaning", "words"),
+    [
+        # MiniLM matches the meaning (the electric buses), BM25 the words (a library story
+        # that says "public" and "transport").
+        ("zero-emission public transport", "electric-buses", "library-reopens"),
+        ("storm damage", "storm-ilse", "port-record-tonnage"),
+    ],
+)
+def test_fusion_ranks_the_best_hit_of_each_retriever_first(demo_store, query, meaning, words):
+    from index_store.vectors import ChunkFilter
+
+    nq = NewsQA(store=demo_store)
+    store = nq._reader()
+    vector = store.embedder.encode([query])[0]
+    (dense,) = store.vectors.query(vector, 1)
+    (keyword,) = store.keyword_index().search(query, 1, ChunkFilter())
+    heads = store.manifest.chunks([dense.chunk_id, keyword.chunk_id])
+    assert meaning in heads[dense.chunk_id].article_id, "MiniLM's best hit"
+    assert words in heads[keyword.chunk_id].article_id, "BM25's best hit"
+    fused = {p.article_id for p in nq.search(query, k=2)}
+    assert fused == {heads[dense.chunk_id].article_id, heads[keyword.chunk_id].article_id}
+
+
+@pytest.fixture(scope="module")
+def rematch_store(tmp_path_factory) -> Path:
+    """An old story that matches the question word for word, and a newer one that answers it
+    as of late March in fewer of its words."""
+    folder = tmp_path_factory.mktemp("rematch")
+    (folder / "old.md").write_text(
+        story(
+            "Harrowgate Herald",
+            "Quayside club wins the harbour festival boat race",
+            "2025-03-01",
+            "The Quayside rowing club won the Harrowgate harbour festival boat race on Saturday. "
+            "The harbour festival boat race drew 2,000 spectators to the quay.",
+        )
+    )
+    (folder / "new.md").write_text(
+        story(
+            "Harrowgate Herald",
+            "Fenwick Hill crew takes the rematch",
+            "2025-03-28",
+            "The Fenwick Hill crew won Saturday's rematch on the river, beating the Quayside "
+            "club by two lengths in front of a smaller crowd.",
+        )
+    )
+    store = folder / "store"
+    NewsQA(store=store).ingest([folder])
+    return store
+
+
+def test_as_of_a_date_the_recency_prior_puts_the_story_of_the_week_first(rematch_store):
+    question = "Who won the harbour festival boat race?"
+
+    def first_title(nq: NewsQA, **options) -> str:
+        return nq.search(question, k=2, **options)[0].title
+
+    nq = NewsQA(store=rematch_store)
+    assert first_title(nq) == "Quayside club wins the harbour festival boat race"
+    assert first_title(nq, as_of="2025-03-29") == "Fenwick Hill crew takes the rematch"
+    # Without the prior, or months later when both stories are old, the words decide again.
+    unweighted = NewsQA(store=rematch_store, recency_weight=0)
+    assert first_title(unweighted, as_of="2025-03-29").startswith("Quayside club")
+    assert first_title(nq, as_of="2025-09-30").startswith("Quayside club")
+
+
+@pytest.mark.parametrize(
     "filters",
     [
         {"as_of": "2025-03-15"},

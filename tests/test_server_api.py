@@ -162,6 +162,27 @@ def test_search_sources_and_stats(client: TestClient):
     assert stats["embedding_model"] == "all-MiniLM-L6-v2"
 
 
+def test_search_takes_the_filters_ask_takes(client: TestClient):
+    def search(**params) -> list[dict]:
+        response = client.get("/api/search", params={"q": "Harrowgate", "k": 5, **params})
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    since, until = search(since="2025-04-01"), search(until="2025-02-28")
+    as_of = search(as_of="2025-03-01")
+    outlets = ["Wendmoor Gazette", "Harrowgate Herald"]
+    chosen = search(source=outlets)
+    bad = client.get("/api/search", params={"q": "Harrowgate", "as_of": "spring"})
+
+    assert len(since) == 5 and all(p["published"] >= "2025-04-01" for p in since)
+    assert until and all(p["published"] <= "2025-02-28" for p in until)
+    assert as_of and all(p["published"] is None or p["published"] <= "2025-03-01" for p in as_of)
+    named = [{p["source"], *p["sources"]} & set(outlets) for p in chosen]
+    assert len(chosen) == 5 and all(named) and set().union(*named) == set(outlets)
+    assert bad.status_code == 400
+    assert bad.json() == {"detail": "as_of: 'spring' is not a date, use YYYY-MM-DD"}
+
+
 def test_models_lists_the_registry_and_keys_never_leave_the_server(client: TestClient):
     models = client.get("/api/models")
     pages = [client.get(path).text for path in ("/", "/docs", "/openapi.json", "/api/stats")]
@@ -253,6 +274,41 @@ def test_an_upload_over_its_limit_is_refused(tmp_path: Path):
 
     assert response.status_code == 413
     assert not (tmp_path / "store").exists()
+
+
+def jsonl_of_size(size: int) -> bytes:
+    """26 copies of the first record, each padded with a field the loader ignores, `size` bytes
+    in all: one article added, 25 duplicates."""
+    lines = [json.dumps({**RECORDS[0], "notes": "x" * 1_000_000}) + "\n"] * 25
+    bare = json.dumps({**RECORDS[0], "notes": ""}) + "\n"
+    padding = size - sum(map(len, lines)) - len(bare)
+    lines.append(json.dumps({**RECORDS[0], "notes": "x" * padding}) + "\n")
+    return "".join(lines).encode()
+
+
+def test_uploads_and_ingest_requests_are_capped_at_25_mib(tmp_path: Path):
+    """With the default limits: a request past 64 KiB is refused, but an upload or ingest
+    request may carry up to 25 MiB (here a JSONL file of 25 MiB less its multipart envelope)."""
+    limit = 25 * 1024 * 1024
+    export = jsonl_of_size(limit - 1024)
+    oversized = json.dumps({"articles": [RECORDS[0]] * 1000, "notes": "x" * limit}).encode()
+    with writable(tmp_path / "store") as server:
+        over = server.post(
+            "/api/ingest/upload", files={"file": ("export.jsonl", export + b"\n" * 2048)}
+        )
+        over_json = server.post(
+            "/api/ingest", content=oversized, headers={"content-type": "application/json"}
+        )
+        assert over.status_code == over_json.status_code == 413
+        under = server.post("/api/ingest/upload", files={"file": ("export.jsonl", export)})
+        assert under.status_code == 202, under.text
+        job = wait_for(server, under.json())
+        stored = [s["id"] for s in server.get("/api/sources").json()]
+
+    assert over.json() == {"detail": "request body over the 26,214,400-byte limit of this server"}
+    assert job["state"] == "done", job
+    assert (job["summary"]["added"], job["summary"]["duplicates"]) == (1, 25)
+    assert stored == ["srv-1"]
 
 
 def test_another_host_name_is_refused_on_loopback(client: TestClient):
