@@ -3,6 +3,9 @@
 It is the source of truth. Chroma holds vectors for the chunks listed here; a chunk id written to
 Chroma but not yet committed here sits in the `journal` table, so a crash between the two writes
 leaves only journal entries, which the next writer deletes from Chroma (see `Store.recover`).
+Chunk rows are numbered in the order they were added (`chunks.seq`) and every chunk that leaves
+is logged in `chunk_removals`, so the keyword index can catch up on just what changed
+(`index_store.keyword.sync`).
 """
 
 from __future__ import annotations
@@ -43,6 +46,10 @@ CREATE TABLE IF NOT EXISTS chunks (
 );
 CREATE INDEX IF NOT EXISTS chunks_by_article ON chunks(article_id, position);
 CREATE TABLE IF NOT EXISTS journal (chunk_id TEXT PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS chunk_removals (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    chunk_id TEXT NOT NULL
+);
 """
 
 _CHUNK_SELECT = (
@@ -199,6 +206,7 @@ class Manifest:
                 "INSERT OR REPLACE INTO journal(chunk_id) VALUES (?)",
                 [(c,) for c in replaced],
             )
+            self._log_removals(replaced)
             self._db.executemany("DELETE FROM chunks WHERE chunk_id = ?", [(c,) for c in replaced])
             self._db.executemany(
                 "INSERT OR REPLACE INTO articles(id, content_hash, title, source, url, authors,"
@@ -242,6 +250,7 @@ class Manifest:
         """In one transaction: the staged chunks replace the old ones, chunk counts follow, the
         journal (ids of the old vectors) empties, and `meta` records what they were built with."""
         with self._db:
+            self._db.execute("INSERT INTO chunk_removals(chunk_id) SELECT chunk_id FROM chunks")
             self._db.execute("DELETE FROM chunks")
             self._db.execute(
                 "INSERT INTO chunks(chunk_id, article_id, position, start, end, sentences)"
@@ -289,10 +298,57 @@ class Manifest:
                 "INSERT OR REPLACE INTO journal(chunk_id) VALUES (?)",
                 [(c,) for c in chunk_ids],
             )
+            self._log_removals(chunk_ids)
             self._db.execute("DELETE FROM chunks WHERE article_id = ?", (article_id,))
             self._db.execute("DELETE FROM articles WHERE id = ?", (article_id,))
             self._bump_generation()
         return chunk_ids
+
+    def chunks_after(self, seq: int) -> Iterator[tuple[int, str, str, int | None, str]]:
+        """(seq, chunk_id, text, published_epoch, source) of the chunks added after row `seq`,
+        in the order they were added."""
+        yield from self._db.execute(
+            "SELECT c.seq, c.chunk_id, substr(a.text, c.start + 1, c.end - c.start),"
+            " a.published_epoch, a.source"
+            " FROM chunks c JOIN articles a ON a.id = c.article_id WHERE c.seq > ? ORDER BY c.seq",
+            (seq,),
+        )
+
+    def removals_after(self, seq: int) -> list[tuple[int, str]]:
+        """(seq, chunk_id) of the chunk removals logged after `seq`."""
+        rows = self._db.execute(
+            "SELECT seq, chunk_id FROM chunk_removals WHERE seq > ? ORDER BY seq", (seq,)
+        )
+        return [(int(s), c) for s, c in rows]
+
+    def last_removal_seq(self) -> int:
+        """The number of the last removal ever logged (trimmed or not)."""
+        try:
+            row = self._db.execute(
+                "SELECT seq FROM sqlite_sequence WHERE name = 'chunk_removals'"
+            ).fetchone()
+        except sqlite3.OperationalError:  # no AUTOINCREMENT table has a row yet
+            return 0
+        return int(row[0]) if row else 0
+
+    def removals_trimmed_through(self) -> int:
+        return int(self.get_meta().get("removals_trimmed_through", "0"))
+
+    def trim_removals(self, through: int) -> None:
+        """Forget removals up to `through`, which the saved keyword index has taken in."""
+        if through <= self.removals_trimmed_through():
+            return
+        with self._db:
+            self._db.execute("DELETE FROM chunk_removals WHERE seq <= ?", (through,))
+            self._db.execute(
+                "INSERT OR REPLACE INTO meta(key, value) VALUES ('removals_trimmed_through', ?)",
+                (str(through),),
+            )
+
+    def _log_removals(self, chunk_ids: Iterable[str]) -> None:
+        self._db.executemany(
+            "INSERT INTO chunk_removals(chunk_id) VALUES (?)", [(c,) for c in chunk_ids]
+        )
 
     def _bump_generation(self) -> None:
         self._db.execute(

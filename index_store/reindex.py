@@ -94,6 +94,7 @@ def _rebuild(store: Store, on_article: Callable[[str], None] | None, model: str)
     )
     target.drop_collection(previous)
     manifest.set_meta({STALE_COLLECTION: ""})
+    store.keyword_index()
     return ReindexSummary(
         articles=len(manifest.article_ids()),
         chunks=total,

@@ -191,20 +191,19 @@ class Store:
             self.manifest.set_meta({STALE_COLLECTION: ""})
 
     def keyword_index(self) -> KeywordIndex:
-        """The BM25 index for the ledger's current generation, rebuilt when it is stale."""
+        """The BM25 index for the ledger's current generation, caught up on what changed since
+        it was saved (and saved again, by a writer)."""
+        from index_store.keyword.sync import current_index
+
         generation = self.manifest.generation()
         cached = self.__dict__.get("_keyword")
-        if cached and cached[1] == generation:
-            return cached[0]
-        folder = self.path / "bm25"
-        loaded = KeywordIndex.load(folder)
-        if loaded is None or loaded[1] != generation:
-            index = KeywordIndex.build(self.keyword_rows())
-            if not self.manifest.readonly:
-                index.save(folder, generation)
-            loaded = (index, generation)
-        self.__dict__["_keyword"] = loaded
-        return loaded[0]
+        if cached is not None and cached.marks.generation == generation:
+            return cached
+        index = current_index(
+            self.path / "bm25", self.manifest, cached, save=not self.manifest.readonly
+        )
+        self.__dict__["_keyword"] = index
+        return index
 
     def keyword_rows(self) -> Iterator[tuple[str, str, int, str]]:
         for chunk_id, text, epoch, source in self.manifest.all_chunks():
