@@ -56,35 +56,51 @@ def ingest(
     on_article: ProgressCallback | None = None,
     fetch_timeout: float = 15.0,
     max_fetch_bytes: int = 5_000_000,
+    follow_links: bool = False,
 ) -> IngestSummary:
-    """Add, update or skip every article the inputs hold; report failures without stopping."""
+    """Add, update or skip every article the inputs hold; report failures without stopping.
+
+    `follow_links`: feed entries that only tease an article are ingested from the linked page."""
     from index_store.loaders import iter_sources
 
-    summary = IngestSummary()
     sources = iter_sources(
         inputs,
         fetch_timeout=fetch_timeout,
         max_fetch_bytes=max_fetch_bytes,
         max_article_chars=store.config.max_article_chars,
+        follow_links=follow_links,
     )
     with store.writing():
-        writer = _BatchWriter(store, summary)
-        try:
-            for item in _prefetch(_cleaned(sources)):
-                if isinstance(item, SourceError):
-                    summary.failed += 1
-                    summary.errors.append(item)
-                    outcome = "failed"
-                else:
-                    outcome = writer.take(item)
-                if on_article:
-                    on_article(outcome, item.origin)
-            writer.drain()
-        finally:
-            writer.close()
-        if summary.added or summary.updated:
-            store.keyword_index()
-        store.prepare_question_model()
+        return write_articles(store, sources, on_article=on_article)
+
+
+def write_articles(
+    store: Store,
+    items: Iterable[Article | SourceError],
+    *,
+    on_article: ProgressCallback | None = None,
+) -> IngestSummary:
+    """Ingest loaded articles (the caller holds the write lock): the path every writer shares,
+    `ingest` and each poll of `newsqa watch`. `on_article` hears each item's outcome when it is
+    taken; all of them are stored when this returns."""
+    summary = IngestSummary()
+    writer = _BatchWriter(store, summary)
+    try:
+        for item in _prefetch(_cleaned(iter(items))):
+            if isinstance(item, SourceError):
+                summary.failed += 1
+                summary.errors.append(item)
+                outcome = "failed"
+            else:
+                outcome = writer.take(item)
+            if on_article:
+                on_article(outcome, item.origin)
+        writer.drain()
+    finally:
+        writer.close()
+    if summary.added or summary.updated:
+        store.keyword_index()
+    store.prepare_question_model()
     return summary
 
 

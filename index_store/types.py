@@ -11,7 +11,8 @@ class Article:
     """One news article as loaded from a source, before or after cleaning.
 
     `origin` names where it came from (file path, file:line, feed entry, URL) so that errors and
-    summaries can point at it.
+    summaries can point at it. `teaser`: a feed entry holding only a summary of the page at `url`
+    (see `index_store.loaders.teasers`), whose text may be empty.
     """
 
     text: str
@@ -22,6 +23,7 @@ class Article:
     published: date | None = None
     origin: str = ""
     record_id: str = ""
+    teaser: bool = False
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,8 @@ class NewsQA:
     def ingest(
         self, inputs: Iterable[str | Path], on_article: Callable[[str, str], None] | None = None
     ) -> IngestSummary:
-        """Add, update or skip the articles in files, folders and URLs."""
+        """Add, update or skip the articles in files, folders and URLs; feed entries that only
+        tease an article are read from the linked page (setting `follow_feed_links`)."""
         from index_store.ingest import ingest
 
         store = self._writable()
@@ -49,6 +50,7 @@ class NewsQA:
                 on_article=on_article,
                 fetch_timeout=self.settings.fetch_timeout,
                 max_fetch_bytes=self.settings.max_fetch_bytes,
+                follow_links=self.settings.follow_feed_links,
             )
         finally:
             store.close()

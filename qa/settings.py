@@ -61,6 +61,11 @@ class Settings(BaseSettings):
     max_article_chars: int = Field(2_000_000, ge=1, description="reject bigger 'articles'")
     fetch_timeout: float = Field(15.0, gt=0, description="seconds per URL")
     max_fetch_bytes: int = Field(5_000_000, ge=1, description="size cap per URL")
+    follow_feed_links: bool = Field(
+        True,
+        description="ingest a feed entry that only teases an article (short summary and a link) "
+        "from the linked page",
+    )
 
     model: str = Field("extractive", description="answer model spec, see `newsqa models`")
     base_url: str | None = Field(None, description="server for openai-compatible models")

@@ -9,9 +9,10 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from pathlib import Path
 
-from index_store.loaders import feeds, html, records, text
+from index_store.loaders import feeds, html, records, teasers, text
 from index_store.loaders.web import iter_url
 from index_store.types import Article, SourceError
 
@@ -33,12 +34,14 @@ def iter_sources(
     fetch_timeout: float = 15.0,
     max_fetch_bytes: int = 5_000_000,
     max_article_chars: int = 2_000_000,
+    follow_links: bool = False,
 ) -> Iterator[Article | SourceError]:
     """Yield an Article or a SourceError for every article each input holds, as it is read.
 
     An input is a file, a folder (walked recursively in sorted order, skipping hidden entries and
     unsupported file types) or an http(s) URL. Nothing raises for a bad source: it is reported.
-    Articles longer than `max_article_chars` are reported instead of returned.
+    Articles longer than `max_article_chars` are reported instead of returned. `follow_links`:
+    feed entries that only tease an article are replaced by the linked page (`teasers`).
     """
     for source in inputs:
         if _URL.match(source):
@@ -46,7 +49,21 @@ def iter_sources(
         else:
             found = _iter_path(Path(source), max_fetch_bytes, max_article_chars)
         for item in found:
-            yield _within_limit(item, max_article_chars)
+            item = settle_teaser(item, follow_links, fetch_timeout, max_fetch_bytes)
+            yield within_limit(item, max_article_chars)
+
+
+def settle_teaser(
+    item: Article | SourceError, follow_links: bool, timeout: float, max_bytes: int
+) -> Article | SourceError:
+    """A teaser followed to its page, or kept as the entry it is (an empty one is an error)."""
+    if not isinstance(item, Article) or not item.teaser:
+        return item
+    if follow_links:
+        return teasers.follow(item, timeout=timeout, max_bytes=max_bytes)
+    if not item.text:
+        return SourceError(item.origin, "empty article")
+    return replace(item, teaser=False)
 
 
 def _iter_path(
@@ -110,7 +127,7 @@ def _read(path: Path, cap: int | None = None, limit_name: str = "") -> bytes | S
         return SourceError(str(path), f"cannot read file: {exc.strerror or exc}")
 
 
-def _within_limit(item: Article | SourceError, max_chars: int) -> Article | SourceError:
+def within_limit(item: Article | SourceError, max_chars: int) -> Article | SourceError:
     if isinstance(item, Article) and len(item.text) > max_chars:
         reason = f"article is {len(item.text):,} characters, over max_article_chars ({max_chars:,})"
         return SourceError(item.origin, reason)

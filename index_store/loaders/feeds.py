@@ -11,6 +11,7 @@ from typing import BinaryIO
 
 from index_store.dates import parse_published
 from index_store.loaders.records import split_authors
+from index_store.loaders.teasers import is_teaser
 from index_store.types import Article, SourceError
 
 NOT_A_FEED = "not an RSS or Atom feed"
@@ -109,8 +110,10 @@ def _whole_feed(
 
 
 def _article_from_entry(entry: dict, origin: str, source: str) -> Article | SourceError:
-    text = _entry_text(entry)
-    if not text:
+    text, full = _entry_text(entry)
+    link = entry.get("link", "")
+    teaser = is_teaser(text, full=full, link=link)
+    if not text and not teaser:
         return SourceError(origin, "empty article")
     return Article(
         text=text,
@@ -123,6 +126,7 @@ def _article_from_entry(entry: dict, origin: str, source: str) -> Article | Sour
         ),
         origin=origin,
         record_id=entry.get("id", ""),
+        teaser=teaser,
     )
 
 
@@ -137,14 +141,15 @@ def _entry_authors(entry: dict) -> tuple[str, ...]:
     return split_authors(entry.get("authors") or raw)
 
 
-def _entry_text(entry: dict) -> str:
-    """The fullest text the entry has: its content if present, else its summary."""
-    details = [*entry.get("content", []), entry.get("summary_detail", {})]
-    for detail in details:
+def _entry_text(entry: dict) -> tuple[str, bool]:
+    """The fullest text the entry has (its content if present, else its summary), and whether
+    it is full content (`<content:encoded>`, Atom `<content>`) rather than a summary."""
+    for detail in entry.get("content", []):
         text = _plain(detail.get("value", ""), detail.get("type", ""))
         if text:
-            return text
-    return ""
+            return text, True
+    summary = entry.get("summary_detail", {})
+    return _plain(summary.get("value", ""), summary.get("type", "")), False
 
 
 def _plain(value: str, content_type: str) -> str:

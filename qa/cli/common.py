@@ -33,6 +33,15 @@ ApiKeyOption = Annotated[
     typer.Option("--api-key", help="Key for the model [default: keys file, then env var]."),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
+FollowLinksOption = Annotated[
+    bool | None,
+    typer.Option(
+        "--follow-links/--no-follow-links",
+        help="Read feed entries that only tease an article (short summary + link) from the "
+        "linked page (default: follow).",
+        show_default=False,
+    ),
+]
 KOption = Annotated[
     int | None, typer.Option("-k", help="How many passages [default: the k setting].")
 ]

@@ -8,6 +8,7 @@ import typer
 
 from qa.cli.common import (
     ChromaOption,
+    FollowLinksOption,
     JsonOption,
     StoreOption,
     open_newsqa,
@@ -28,12 +29,13 @@ def ingest(
     inputs: Annotated[list[str], typer.Argument(help="Files, folders, feeds or http(s) URLs.")],
     store: StoreOption = None,
     chroma_url: ChromaOption = None,
+    follow_links: FollowLinksOption = None,
     json_output: JsonOption = False,
 ) -> None:
     """Add articles; unchanged ones are skipped, edited ones replaced, copies stored once."""
     from qa.cli.progress import ingest_progress
 
-    newsqa = open_newsqa(store, chroma_url=chroma_url)
+    newsqa = open_newsqa(store, chroma_url=chroma_url, follow_feed_links=follow_links)
     with ingest_progress(enabled=not json_output) as on_article:
         summary = newsqa.ingest(inputs, on_article=on_article)
     for error in summary.errors:
