@@ -292,17 +292,32 @@ class Manifest:
 
     def remove_article(self, article_id: str) -> list[str]:
         """Forget an article; its chunk ids move to the journal for deletion from Chroma."""
-        chunk_ids = self.chunk_ids_of(article_id)
+        return self.remove_articles([article_id])
+
+    def remove_articles(self, article_ids: Iterable[str]) -> list[str]:
+        """Forget articles in one transaction; their chunk ids move to the journal."""
+        ids = list(article_ids)
+        chunk_ids = [c for article_id in ids for c in self.chunk_ids_of(article_id)]
         with self._db:
             self._db.executemany(
                 "INSERT OR REPLACE INTO journal(chunk_id) VALUES (?)",
                 [(c,) for c in chunk_ids],
             )
             self._log_removals(chunk_ids)
-            self._db.execute("DELETE FROM chunks WHERE article_id = ?", (article_id,))
-            self._db.execute("DELETE FROM articles WHERE id = ?", (article_id,))
+            self._db.executemany("DELETE FROM chunks WHERE article_id = ?", [(a,) for a in ids])
+            self._db.executemany("DELETE FROM articles WHERE id = ?", [(a,) for a in ids])
             self._bump_generation()
         return chunk_ids
+
+    def articles_before(self, epoch: int, ingested_before: str) -> list[tuple[str, int]]:
+        """(id, chunk count) of the articles published before `epoch`, or undated and ingested
+        before `ingested_before` (UTC 'YYYY-MM-DD HH:MM:SS', as SQLite's datetime() writes)."""
+        rows = self._db.execute(
+            "SELECT id, chunk_count FROM articles WHERE published_epoch < ?"
+            " OR (published_epoch IS NULL AND ingested_at < ?) ORDER BY published_epoch, id",
+            (epoch, ingested_before),
+        )
+        return [(article_id, int(count)) for article_id, count in rows]
 
     def chunks_after(self, seq: int) -> Iterator[tuple[int, str, str, int | None, str]]:
         """(seq, chunk_id, text, published_epoch, source) of the chunks added after row `seq`,

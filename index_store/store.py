@@ -172,9 +172,10 @@ class Store:
         export_for_questions(torch_model, self.path / QUESTION_MODEL)
 
     @contextmanager
-    def writing(self) -> Iterator[None]:
-        """Hold the write lock and first undo whatever a killed writer left half-done."""
-        with storage_errors(self.path), write_lock(self.path):
+    def writing(self, *, brief: bool = False) -> Iterator[None]:
+        """Hold the write lock and first undo whatever a killed writer left half-done; `brief`:
+        other writers wait for this one (see `index_store.lock`)."""
+        with storage_errors(self.path), write_lock(self.path, brief=brief):
             self.recover()
             yield
 

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Iterator
+from datetime import UTC, date, datetime, timedelta
 from itertools import islice
 from pathlib import Path
-from typing import Any, Unpack
+from typing import TYPE_CHECKING, Any, Unpack
 
 from index_store.errors import StoreNotFound
 from index_store.manifest import ArticleRecord
@@ -21,6 +22,10 @@ from qa.models.base import ModelContext
 from qa.retrieval.filters import FilterOptions, Filters
 from qa.settings import Settings, load_settings
 from qa.types import Answer, Passage
+
+if TYPE_CHECKING:
+    from index_store.prune import PruneSummary
+    from index_store.watch import Clock, PollResult, Watcher
 
 
 class NewsQA:
@@ -62,6 +67,48 @@ class NewsQA:
         store = self._writable()
         try:
             return remove(store, list(article_ids))
+        finally:
+            store.close()
+
+    def watcher(
+        self,
+        *,
+        create: bool = True,
+        clock: Clock | None = None,
+        on_poll: Callable[[PollResult], None] | None = None,
+        on_article: Callable[[str, str], None] | None = None,
+    ) -> Watcher:
+        """The feeds this store watches and the loop that polls them (`newsqa watch`); close it
+        when done. `create`: make the store if there is none yet (else StoreNotFound)."""
+        from index_store.watch import Watcher, WatchOptions
+
+        config = self.settings.index_config()
+        store = self._writable() if create else Store.open(config, readonly=False)
+        options = WatchOptions(
+            every=self.settings.watch_every,
+            follow_links=self.settings.follow_feed_links,
+            fetch_timeout=self.settings.fetch_timeout,
+            max_fetch_bytes=self.settings.max_fetch_bytes,
+        )
+        return Watcher(store, options, clock, on_poll, on_article)
+
+    def prune(
+        self, *, older_than: timedelta | None = None, before: date | None = None,
+        dry_run: bool = False,
+    ) -> PruneSummary:  # fmt: skip
+        """Forget the articles published before `before` (or more than `older_than` ago), with
+        their chunks, vectors and keyword entries; undated ones count from their ingest."""
+        from index_store.prune import prune
+
+        if (older_than is None) == (before is None):
+            raise ValueError("give exactly one of older_than or before")
+        if before is not None:
+            cutoff = datetime(before.year, before.month, before.day, tzinfo=UTC)
+        else:
+            cutoff = datetime.now(UTC) - older_than
+        store = Store.open(self.settings.index_config(), readonly=False)
+        try:
+            return prune(store, cutoff, dry_run=dry_run)
         finally:
             store.close()
 

@@ -66,6 +66,12 @@ class Settings(BaseSettings):
         description="ingest a feed entry that only teases an article (short summary and a link) "
         "from the linked page",
     )
+    watch_every: float = Field(
+        900.0,
+        ge=60,
+        description="seconds between two polls of a feed by `newsqa watch`; news sites expect "
+        "minutes, and polling faster than once a minute is impolite",
+    )
 
     model: str = Field("extractive", description="answer model spec, see `newsqa models`")
     base_url: str | None = Field(None, description="server for openai-compatible models")

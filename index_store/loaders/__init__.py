@@ -25,7 +25,7 @@ SUPPORTED_SUFFIXES = TEXT_SUFFIXES + HTML_SUFFIXES + RECORD_SUFFIXES + FEED_SUFF
 _MAX_BYTES_PER_CHAR = 4
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 
-__all__ = ["SUPPORTED_SUFFIXES", "iter_sources"]
+__all__ = ["SUPPORTED_SUFFIXES", "iter_sources", "supported_files"]
 
 
 def iter_sources(
@@ -70,7 +70,7 @@ def _iter_path(
     path: Path, max_fetch_bytes: int, max_article_chars: int
 ) -> Iterator[Article | SourceError]:
     if path.is_dir():
-        for file in _walk(path):
+        for file in supported_files(path):
             yield from _iter_file(file, max_fetch_bytes, max_article_chars)
     elif path.exists():
         yield from _iter_file(path, max_fetch_bytes, max_article_chars)
@@ -78,7 +78,7 @@ def _iter_path(
         yield SourceError(str(path), "no such file or directory")
 
 
-def _walk(folder: Path) -> list[Path]:
+def supported_files(folder: Path) -> list[Path]:
     """Supported, non-hidden files under `folder`, sorted by their path inside it."""
     found = []
     for root, dirs, files in os.walk(folder):

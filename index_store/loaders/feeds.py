@@ -15,6 +15,7 @@ from index_store.loaders.teasers import is_teaser
 from index_store.types import Article, SourceError
 
 NOT_A_FEED = "not an RSS or Atom feed"
+NO_ENTRIES = "the feed has no entries"
 # feedparser's forgiving parser (for feeds that are not well-formed XML) holds the whole feed in
 # memory, several times its size; well-formed feeds stream whatever their size.
 WHOLE_FEED_MAX_BYTES = 20_000_000
@@ -76,7 +77,7 @@ def _iter_feed(
             yield from _whole_feed(stream.read(), origin, base_url, skip=broken.entries)
         return
     if not read:
-        yield SourceError(origin, "the feed has no entries")
+        yield SourceError(origin, NO_ENTRIES)
 
 
 def _parse(document: bytes, base_url: str):
@@ -102,7 +103,7 @@ def _whole_feed(
         yield SourceError(origin, NOT_A_FEED)
         return
     if not parsed.entries:
-        yield SourceError(origin, "the feed has no entries")
+        yield SourceError(origin, NO_ENTRIES)
         return
     source = parsed.feed.get("title", "")
     for number, entry in enumerate(parsed.entries[skip:], start=skip + 1):

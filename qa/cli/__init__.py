@@ -21,6 +21,7 @@ from qa.cli import (
     model_commands,
     serve_command,
     store_commands,
+    watch_commands,
 )
 
 app = typer.Typer(
@@ -38,6 +39,7 @@ model_commands.register(app)
 eval_command.register(app)
 serve_command.register(app)
 mcp_command.register(app)
+watch_commands.register(app)
 
 
 # Commands that only read the store: they leave nothing to save at exit.
