@@ -302,3 +302,51 @@ def test_a_failing_feed_fails_a_once_run_with_its_reason(site, tmp_path):
         f"feed {site.url('/down.xml')}: failed (HTTP 500 Internal Server Error), 1 in a row, "
         "next in 30m" in result.stderr
     )
+
+
+def test_a_running_watch_leaves_the_store_to_others_and_stops_cleanly_on_ctrl_c(site, tmp_path):
+    """A real `newsqa watch` process between polls: search, ingest and `watch add` work beside
+    it (it holds no lock while it waits), and Ctrl-C ends it with exit code 0."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from tests.conftest import DEMO
+
+    newsqa = str(Path(sys.executable).with_name("newsqa"))
+    store = tmp_path / "store"
+    feed = publish(site, "/feed.xml", [entry(site, 1), entry(site, 2, teaser=True)])
+    env = {**os.environ, "NO_PROXY": "127.0.0.1,localhost"}
+    watch = subprocess.Popen(
+        [newsqa, "watch", feed, "--every", "1m", "--store", str(store), "--json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        lines = iter(watch.stderr.readline, "")
+        first = next(line for line in lines if line.startswith("feed ") or "error" in line)
+        assert first.startswith(f"feed {feed}: 2 new, 0 updated, 0 failed, next in 1m"), first
+
+        def run(*args: object) -> subprocess.CompletedProcess:
+            return subprocess.run(
+                [newsqa, *map(str, args), "--store", str(store)],
+                capture_output=True, text=True, timeout=300, env=env,
+            )  # fmt: skip
+
+        found = run("search", "story 2 paragraph 0", "--json")
+        assert found.returncode == 0 and "story-2" in found.stdout, found.stderr
+        assert run("watch", "add", site.url("/other.xml")).returncode == 0
+        added = run("ingest", DEMO / "articles" / "storm-ilse.txt")
+        assert added.returncode == 0 and "1 added" in added.stdout, added.stderr
+        assert watch.poll() is None, "the watch must still be running"
+    finally:
+        watch.send_signal(signal.SIGINT)
+        out, err = watch.communicate(timeout=120)
+    assert watch.returncode == 0, err
+    assert "watch stopped" in err and "Traceback" not in err
+    [line] = [json.loads(x) for x in out.splitlines()][:1]
+    assert (line["status"], line["new"]) == ("ok", 2)
