@@ -51,6 +51,7 @@ SECTIONS = (
     "cold_start",
     "tuning",
     "ingest_memory",
+    "watch_poll",
 )
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import uuid
 from pathlib import Path
 
 import numpy as np
@@ -24,14 +25,17 @@ FORMAT = 2
 MANIFEST = "index.json"
 
 
-def load(folder: Path) -> KeywordIndex | None:
+def load(folder: Path, known: KeywordIndex | None = None) -> KeywordIndex | None:
     """The saved index, or None when there is none readable, it is in an older format or it was
-    built with another analyzer (then it is rebuilt, as for a stale one)."""
+    built with another analyzer (then it is rebuilt, as for a stale one). Segments that `known`
+    (loaded from this folder before) holds are taken from it: files never change once written,
+    so only what an update added is read."""
     manifest = _manifest(folder)
     if manifest is None:
         return None
+    loaded = {p.name: p.segment for p in known.parts if p.name} if known else {}
     try:
-        parts = [_part(folder, entry) for entry in manifest["segments"]]
+        parts = [_part(folder, entry, loaded.get(entry["name"])) for entry in manifest["segments"]]
         marks = Marks(**manifest["marks"])
     except (OSError, ValueError, KeyError, TypeError):
         return None
@@ -44,8 +48,8 @@ def save(index: KeywordIndex, folder: Path) -> KeywordIndex:
     previous = _manifest(folder)
     if previous is None:
         return _save_fresh(index, folder)
-    parts, next_id = _write_parts(index, folder, previous["next"])
-    _switch(folder, index.marks, parts, next_id, _names(previous["segments"]))
+    parts, next_id = _write_parts(index, folder, previous["prefix"], previous["next"])
+    _switch(folder, index.marks, parts, previous["prefix"], next_id, _names(previous["segments"]))
     _collect(folder, _names(_entries(parts)) | _names(previous["segments"]))
     return KeywordIndex(parts, index.marks)
 
@@ -55,8 +59,11 @@ def _save_fresh(index: KeywordIndex, folder: Path) -> KeywordIndex:
     temp = folder.with_name(folder.name + f".tmp{os.getpid()}")
     shutil.rmtree(temp, ignore_errors=True)
     temp.mkdir(parents=True)
-    parts, next_id = _write_parts(index, temp, 1, every=True)
-    _switch(temp, index.marks, parts, next_id, set())
+    # Names are never reused, even by a folder rebuilt from scratch: readers reuse segments
+    # they have loaded by name.
+    prefix = uuid.uuid4().hex[:8]
+    parts, next_id = _write_parts(index, temp, prefix, 1, every=True)
+    _switch(temp, index.marks, parts, prefix, next_id, set())
     old = folder.with_name(folder.name + f".old{os.getpid()}")
     if folder.exists():
         folder.rename(old)
@@ -66,23 +73,25 @@ def _save_fresh(index: KeywordIndex, folder: Path) -> KeywordIndex:
 
 
 def _write_parts(
-    index: KeywordIndex, folder: Path, next_id: int, every: bool = False
+    index: KeywordIndex, folder: Path, prefix: str, next_id: int, every: bool = False
 ) -> tuple[list[Part], int]:
     parts = []
     for part in index.parts:
         name, dead_name = part.name, part.dead_name
         if name is None or every:
-            name, next_id = f"seg-{next_id:06d}", next_id + 1
+            name, next_id = f"seg-{prefix}-{next_id:06d}", next_id + 1
             part.segment.save(folder / name)
             dead_name = None
         if dead_name is None and np.any(part.dead):
-            dead_name, next_id = f"dead-{next_id:06d}.npy", next_id + 1
+            dead_name, next_id = f"dead-{prefix}-{next_id:06d}.npy", next_id + 1
             np.save(folder / dead_name, np.asarray(part.dead, dtype=bool))
         parts.append(Part(part.segment, part.dead, name, dead_name))
     return parts, next_id
 
 
-def _switch(folder: Path, marks: Marks, parts: list[Part], next_id: int, previous: set) -> None:
+def _switch(
+    folder: Path, marks: Marks, parts: list[Part], prefix: str, next_id: int, previous: set
+) -> None:
     manifest = {
         "format": FORMAT,
         "analyzer": ANALYZER_VERSION,
@@ -91,6 +100,7 @@ def _switch(folder: Path, marks: Marks, parts: list[Part], next_id: int, previou
             "chunk_seq": marks.chunk_seq,
             "removal_seq": marks.removal_seq,
         },
+        "prefix": prefix,
         "next": next_id,
         "segments": _entries(parts),
         "previous": sorted(previous),
@@ -117,11 +127,11 @@ def _manifest(folder: Path) -> dict | None:
         return None
     if manifest.get("format") != FORMAT or manifest.get("analyzer") != ANALYZER_VERSION:
         return None
-    return manifest
+    return manifest if {"prefix", "next", "segments"} <= manifest.keys() else None
 
 
-def _part(folder: Path, entry: dict) -> Part:
-    segment = Segment.load(folder / entry["name"])
+def _part(folder: Path, entry: dict, segment: Segment | None) -> Part:
+    segment = segment or Segment.load(folder / entry["name"])
     dead_name = entry.get("dead")
     if dead_name:
         dead = np.load(folder / dead_name)

@@ -122,7 +122,10 @@ class Segment:
     def load(cls, folder: Path) -> Segment:
         """Arrays are memory-mapped: opening a big segment reads little until it is searched."""
         meta = json.loads((folder / "meta.json").read_text())
-        arrays = {name: np.load(folder / f"{name}.npy", mmap_mode="r") for name in _ARRAYS}
+        # Plain arrays over the mapping: np.memmap's own slicing costs a Python call per slice.
+        arrays = {
+            name: np.asarray(np.load(folder / f"{name}.npy", mmap_mode="r")) for name in _ARRAYS
+        }
         vocab = json.loads((folder / "vocab.json").read_text())
         return cls(
             chunk_ids=meta["chunk_ids"], source_names=meta["source_names"], vocab=vocab, **arrays

@@ -31,7 +31,7 @@ def current_index(
     """The index for the ledger's current generation; `save` (writers only) persists it and
     lets the ledger forget the removals it has taken in."""
     generation = manifest.generation()
-    saved = persist.load(folder)
+    saved = persist.load(folder, known=cached)
     base = saved if save else _newest(cached, saved)
     if base is not None and base.marks.generation == generation:
         return base
