@@ -32,7 +32,7 @@ class _RunByDefault(TyperGroup):
     are commands of their own (a folder with one of those names: write ./add)."""
 
     def parse_args(self, ctx, args: list[str]) -> list[str]:
-        if not args or (args[0] not in self.commands and args[0] not in ("--help", "-h")):
+        if not args or (args[0] not in self.commands and args[0] != "--help"):
             args = ["run", *args]
         return super().parse_args(ctx, args)
 
