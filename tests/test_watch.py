@@ -195,9 +195,17 @@ def test_a_feed_another_process_is_polling_is_skipped(site, tmp_path):
         thread.start()
         held.wait(60)
         [result] = w.run_once([feed])
+        assert result.status == "in_use"
+        polls = []
+        w._on_poll, w.clock = polls.append, FakeClock(until=START + 600)
+        with pytest.raises(Stop):
+            w.run([feed])
         release.set()
         thread.join()
-        assert result.status == "in_use"
+        # Looked at again once a minute while the other process holds it, not every second.
+        assert [(p.status, p.at - START) for p in polls] == [
+            ("in_use", 60.0 * n) for n in range(1, 10)
+        ]
         assert not site.seen("/feed.xml")
     finally:
         w.close()

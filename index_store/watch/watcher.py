@@ -62,6 +62,8 @@ class Watcher:
         self.book = FeedBook(store.path / LEDGER)
         self._on_poll = on_poll
         self._on_article = on_article
+        # Feeds another process was polling: looked at again after MAX_SLEEP, not every second.
+        self._snoozed: dict[str, float] = {}
 
     def close(self) -> None:
         self.book.close()
@@ -104,12 +106,16 @@ class Watcher:
         while True:
             keys = self._keys(feeds)
             for key in keys:
-                state = self.book.get(key)
-                if state is not None and state.next_poll <= self.clock.now():
+                if self._due(key) <= self.clock.now():
                     self._poll(key)
-            due = [s.next_poll for key in keys if (s := self.book.get(key)) is not None]
-            wait = min(due, default=self.clock.now() + MAX_SLEEP) - self.clock.now()
-            self.clock.sleep(min(max(wait, 1.0), MAX_SLEEP))
+            due = min((self._due(key) for key in keys), default=self.clock.now() + MAX_SLEEP)
+            self.clock.sleep(min(max(due - self.clock.now(), 1.0), MAX_SLEEP))
+
+    def _due(self, key: str) -> float:
+        state = self.book.get(key)
+        if state is None:
+            return float("inf")
+        return max(state.next_poll, self._snoozed.get(key, 0.0))
 
     def _keys(self, feeds: list[str] | None) -> list[str]:
         """The feeds given (now known to the ledger), else the subscribed ones."""
@@ -127,7 +133,10 @@ class Watcher:
         return keys
 
     def _poll(self, key: str) -> PollResult:
-        result = poll(self.store, self.book, key, self.options, self.clock.now(), self._on_article)
+        now = self.clock.now()
+        result = poll(self.store, self.book, key, self.options, now, self._on_article)
+        if result.status == "in_use":
+            self._snoozed[key] = now + MAX_SLEEP
         self._report(result)
         return result
 
