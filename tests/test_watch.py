@@ -211,25 +211,36 @@ def test_a_feed_another_process_is_polling_is_skipped(site, tmp_path):
         w.close()
 
 
-def test_an_ingest_waits_for_a_poll_that_is_writing(tmp_path):
+def test_an_ingest_waits_for_a_poll_that_is_writing(tmp_path, monkeypatch):
+    """The poll releases the store only once the ingest has found it held (it then reads who
+    holds it), so the ingest can only succeed by waiting."""
+    import index_store.lock
     from tests.conftest import DEMO
 
     store = tmp_path / "store"
     NewsQA(store=store).ingest([])
-    results, started = [], threading.Event()
+    found_held = threading.Event()
+    read_holder = index_store.lock._holder
+
+    def holder_seen(path):
+        found_held.set()
+        return read_holder(path)
+
+    monkeypatch.setattr(index_store.lock, "_holder", holder_seen)
+    results, failures = [], []
 
     def ingest() -> None:
-        started.set()
-        results.append(NewsQA(store=store).ingest([DEMO / "articles" / "storm-ilse.txt"]))
+        try:
+            results.append(NewsQA(store=store).ingest([DEMO / "articles" / "storm-ilse.txt"]))
+        except Exception as error:
+            failures.append(error)
 
     with write_lock(store, brief=True):
         thread = threading.Thread(target=ingest)
         thread.start()
-        started.wait(60)
-        thread.join(0.5)
-        assert not results, "the ingest did not wait for the poll"
+        assert found_held.wait(300), "the ingest never tried the lock"
     thread.join(300)
-    assert results[0].added == 1
+    assert not failures and results[0].added == 1
 
 
 def test_a_folder_feed_reads_new_and_changed_files_only(tmp_path):
