@@ -20,6 +20,7 @@ from pathlib import Path
 from index_store.errors import StoreLocked
 
 BRIEF_WAIT = 300.0
+HANDOVER_WAIT = 2.0
 
 
 @contextmanager
@@ -33,10 +34,13 @@ def write_lock(store_dir: Path, *, brief: bool = False) -> Iterator[None]:
     try:
         lock.acquire(timeout=0)
     except Timeout:
+        info = _holder(holder)
+        # No holder named: it has just let go, or has not written its name yet; look again.
+        wait = BRIEF_WAIT if info.get("brief") else None if info else HANDOVER_WAIT
         try:
-            if not _holder(holder).get("brief"):
+            if wait is None:
                 raise Timeout(lock.lock_file) from None
-            lock.acquire(timeout=BRIEF_WAIT)
+            lock.acquire(timeout=wait)
         except Timeout:
             raise StoreLocked(
                 f"store {store_dir} is being written by {_describe(holder)}; wait for it to "

@@ -223,8 +223,9 @@ def test_an_ingest_waits_for_a_poll_that_is_writing(tmp_path, monkeypatch):
     read_holder = index_store.lock._holder
 
     def holder_seen(path):
+        holder = read_holder(path)
         found_held.set()
-        return read_holder(path)
+        return holder
 
     monkeypatch.setattr(index_store.lock, "_holder", holder_seen)
     results, failures = [], []
@@ -240,7 +241,8 @@ def test_an_ingest_waits_for_a_poll_that_is_writing(tmp_path, monkeypatch):
         thread.start()
         assert found_held.wait(300), "the ingest never tried the lock"
     thread.join(300)
-    assert not failures and results[0].added == 1
+    assert not failures, failures
+    assert results[0].added == 1, results
 
 
 def test_a_folder_feed_reads_new_and_changed_files_only(tmp_path):
