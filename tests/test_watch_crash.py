@@ -96,7 +96,8 @@ def kill_mid_poll(processes, store: Path, feed: str, rng: random.Random) -> bool
                 break
         time.sleep(rng.uniform(0, 0.05))
         finished = not child.is_alive()
-        os.kill(child.pid, signal.SIGKILL)
+        if not finished:
+            os.kill(child.pid, signal.SIGKILL)
     except EOFError:
         finished = True
     finally:
