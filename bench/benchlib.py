@@ -52,6 +52,7 @@ SECTIONS = (
     "tuning",
     "ingest_memory",
     "watch_poll",
+    "embedding_bakeoff",
 )
 
 
