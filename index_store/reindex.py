@@ -114,9 +114,12 @@ def _chunks(
 
 
 def _write(pending: list[tuple[ChunkRecord, dict]], embedder, target, manifest: Manifest) -> int:
+    from index_store.embedding import release_freed_memory
+
     if not pending:
         return 0
     vectors = embedder.encode([chunk.text for chunk, _ in pending])
+    release_freed_memory()
     target.add([chunk.chunk_id for chunk, _ in pending], vectors, [meta for _, meta in pending])
     manifest.stage_chunks([chunk for chunk, _ in pending])
     return len(pending)
