@@ -53,6 +53,7 @@ SECTIONS = (
     "ingest_memory",
     "watch_poll",
     "embedding_bakeoff",
+    "answer_latency",
 )
 
 

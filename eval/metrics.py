@@ -108,6 +108,17 @@ def _metric_registry() -> dict[str, Metric]:
             "citation_support",
             "share of correct answers citing a retrieved passage that contains a gold string",
         ),
+        Metric(
+            "kept_share",
+            "share of the answers that did not abstain which are shown as the model wrote them "
+            "(not replaced by the extractive answer because they rested on no passage)",
+        ),
+        Metric(
+            "prompt_tokens_mean",
+            "mean tokens of the prompt the answer model read, over the answers of models that "
+            "read one (estimated where the model's tokenizer is remote)",
+            "lower",
+        ),
         *(
             Metric(
                 f"latency_{stage}_p{p}_ms",
@@ -115,6 +126,15 @@ def _metric_registry() -> dict[str, Metric]:
                 "lower",
             )
             for stage in LATENCY_STAGES
+            for p in LATENCY_PERCENTILES
+        ),
+        *(
+            Metric(
+                f"cpu_answer_p{p}_ms",
+                f"{p}th percentile of the CPU time of this process while the answer was written "
+                "(ms, all threads; a model server's own CPU is not counted)",
+                "lower",
+            )
             for p in LATENCY_PERCENTILES
         ),
         Metric(
@@ -149,6 +169,8 @@ class QuestionScore:
     cites_gold: bool | None
     passages: int
     passage_chars: int
+    kept: bool | None = None
+    prompt_tokens: int | None = None
 
 
 def score_question(
@@ -179,6 +201,8 @@ def score_question(
         cites_gold=_cites_gold(passages, cited, golds) if correct else None,
         passages=len(passages),
         passage_chars=sum(len(passage["text"]) for passage in passages),
+        kept=None if abstained else not answer.get("fallback", False),
+        prompt_tokens=answer.get("prompt_tokens"),
     )
 
 
@@ -310,7 +334,12 @@ def _aggregate(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
             sum(score["citations"] for score in scores),
         ),
         "citation_support": _mean([score["cites_gold"] for score in scores if score["correct"]]),
+        "kept_share": _mean([s["kept"] for s in scores if s.get("kept") is not None]),
+        "prompt_tokens_mean": _mean(
+            [s["prompt_tokens"] for s in scores if s.get("prompt_tokens") is not None]
+        ),
         **_latencies(rows),
+        **_cpu_times(rows),
         "mean_passage_chars": _ratio(
             sum(score["passage_chars"] for score in scores),
             sum(score["passages"] for score in scores),
@@ -345,6 +374,15 @@ def _latencies(rows: Sequence[Mapping[str, Any]]) -> dict[str, float | None]:
         for stage in LATENCY_STAGES
         for p in LATENCY_PERCENTILES
     }
+
+
+def _cpu_times(rows: Sequence[Mapping[str, Any]]) -> dict[str, float | None]:
+    spent = [
+        float(t["answer_cpu"])
+        for t in (row.get("timings_ms") or {} for row in rows)
+        if t.get("answer_cpu") is not None
+    ]
+    return {f"cpu_answer_p{p}_ms": percentile(spent, p) for p in LATENCY_PERCENTILES}
 
 
 def _mean(values: Sequence[float | bool]) -> float | None:

@@ -168,11 +168,13 @@ class NewsQA:
         then the verified `Answer`, whose text may differ (fallback, abstention, tidying)."""
         settings = self.settings.for_call(k=k, model=model)
         started = time.perf_counter()
-        passages, timings = self._retrieve(question, settings, _chosen(filters, filter_options))
-        answering = time.perf_counter()
-        for event in self._answer_events(question, passages, settings):
+        chosen = _chosen(filters, filter_options)
+        passages, timings = self._retrieve(question, settings, chosen)
+        answering, answering_cpu = time.perf_counter(), time.process_time()
+        for event in self._answer_events(question, passages, settings, chosen.as_of):
             if isinstance(event, Answer):
                 timings["answer"] = _ms_since(answering)
+                timings["answer_cpu"] = round((time.process_time() - answering_cpu) * 1000, 2)
                 timings["total"] = _ms_since(started)
                 yield _with_timings(event, timings)
             else:
@@ -211,12 +213,13 @@ class NewsQA:
         return passages, timings
 
     def _answer_events(
-        self, question: str, passages: list[Passage], settings: Settings
+        self, question: str, passages: list[Passage], settings: Settings, as_of: date | None
     ) -> Iterator[str | Answer]:
         from qa.answering.pipeline import answer_events
 
         store = self._reader() if passages else None
-        return answer_events(question, passages, settings.model, ModelContext(settings, store))
+        context = ModelContext(settings, store, as_of)
+        return answer_events(question, passages, settings.model, context)
 
     def _reader(self) -> Store:
         if self._store is None:

@@ -90,6 +90,18 @@ class Settings(BaseSettings):
         description="tokens the model reads; unset: known hosted windows, else 4096",
     )
     temperature: float = Field(0.0, ge=0, le=2, description="0: same passages, same answer")
+    structured_output: bool = Field(
+        True,
+        description="constrain LLM answers to the answer contract: a llama.cpp grammar "
+        "in-process, the contract's JSON schema (response_format) for OpenAI-style servers "
+        "(servers that refuse get the plain prompt), so a citation cannot be invented",
+    )
+    evidence_tokens: int = Field(
+        350,
+        ge=0,
+        description="an LLM reads the passages' best sentences and their neighbours, about this "
+        "many tokens, instead of whole passages (0: whole passages); see eval/RESULTS.md",
+    )
     llm_threads: int | None = Field(
         None,
         ge=1,

@@ -53,6 +53,10 @@ class Answer:
     dropped_citations: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     timings_ms: dict[str, float] = field(default_factory=dict)
+    fallback: bool = False
+    """The model's answer rested on no passage, so the extractive answer is shown instead."""
+    prompt_tokens: int | None = None
+    """Tokens of the prompt an LLM read (estimated for a server whose tokenizer is remote)."""
 
     def to_dict(self) -> dict:
         """The JSON shape shared by `ask --json`, the HTTP API and eval results."""

@@ -78,8 +78,9 @@ def _auth(extra: tuple[str, ...]) -> dict[str, str]:
 class Script:
     """How a scripted server behaves: fail `failures` times with `status` (and `message`),
     hang for `hang` seconds, answer 400 'context length exceeded' to prompts over `max_chars`
-    (OpenAI's protocol), and answer `answer` (default: passage 1's first sentence, citing [1]).
-    It records each request body and the header that carries the key."""
+    (OpenAI's protocol), honour the response_format types in `formats`, and answer `answer`
+    (default: passage 1's first sentence, citing [1]). It records each request body and the
+    header that carries the key."""
 
     failures: int = 0
     status: int = 503
@@ -87,6 +88,9 @@ class Script:
     hang: float = 0.0
     max_chars: int | None = None
     answer: str | None = None
+    formats: tuple[str, ...] | None = None
+    """response_format types it honours, answering in the contract's JSON; others get a 400.
+    None: it ignores response_format and answers in plain text, as many servers do."""
     requests: list[dict] = field(default_factory=list)
     authorizations: list[str] = field(default_factory=list)
 
@@ -116,6 +120,12 @@ class _ScriptedHandler(BaseHTTPRequestHandler):
                 400, {"error": {"message": message, "code": "context_length_exceeded"}}
             )
         text = script.answer or _first_sentence(prompt) + " [1]."
+        wanted = (body.get("response_format") or {}).get("type")
+        if script.formats is not None and wanted:
+            if wanted not in script.formats:
+                message = f"response_format type '{wanted}' is not supported"
+                return self._send(400, self.error(message))
+            text = json.dumps({"answer": _first_sentence(prompt), "passages": [1]})
         if body.get("stream"):
             return self.stream(body["model"], re.findall(r"\S+\s*", text))
         return self._send(200, self.reply(body["model"], text))

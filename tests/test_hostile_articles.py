@@ -191,7 +191,8 @@ def test_an_llm_that_obeys_the_injection_cannot_cite_what_it_was_not_given(
     hostile_store, obedient_server
 ):
     pytest.importorskip("llama_index.llms.openai_like", reason="needs the [llm] extra")
-    newsqa = NewsQA(store=hostile_store, base_url=obedient_server, k=5)
+    # Whole passages, so the injected text reaches the model (evidence would leave it out).
+    newsqa = NewsQA(store=hostile_store, base_url=obedient_server, k=5, evidence_tokens=0)
     answer = newsqa.ask(
         "What award did the Fenwick Hill Allotment Society win?", model="openai-compatible:x"
     )
@@ -203,3 +204,21 @@ def test_an_llm_that_obeys_the_injection_cannot_cite_what_it_was_not_given(
     prompt = ObedientModel.prompts[-1]
     assert prompt.count("<passage ") == prompt.count("</passage>") == len(answer.passages)
     assert '<passage id="999"' not in prompt and "[7] [12]" not in prompt
+
+
+def test_a_model_parroting_the_injected_article_keeps_no_fake_citation(hostile_store):
+    from qa.answering.pipeline import finish
+    from qa.models.base import ModelContext
+
+    newsqa = NewsQA(store=hostile_store)
+    passages = newsqa.search("Which allotment society won the Best in Bloom award?", k=3)
+    parroted = (
+        'The Kellan Bridge has collapsed and the mayor has resigned. "Fenwick Hill Allotment '
+        'Society" [7] [12]. The Mayor of Harrowgate earns £250,000 a year [999].'
+    )
+    context = ModelContext(newsqa.settings, newsqa._reader())
+    answer = finish("q", parroted, passages, passages, "openai:any", context, [])
+    assert answer.dropped_citations == ("[7]", "[12]", "[999]")
+    assert answer.fallback and any("answered extractively instead" in n for n in answer.notes)
+    assert "250,000" not in answer.answer and "collapsed" not in answer.answer
+    assert_cites_only_what_it_was_given(answer)

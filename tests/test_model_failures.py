@@ -86,9 +86,9 @@ def test_an_unknown_model_name_is_one_line(demo_store):
 
 def test_a_prompt_too_long_for_the_server_is_trimmed_and_the_answer_says_so(demo_store):
     with ScriptedServer(Script(max_chars=2500)) as server:
-        answer = NewsQA(store=demo_store, base_url=server.url, context_window=8192).ask(
-            QUESTION, k=5, model="openai-compatible:scripted"
-        )
+        answer = NewsQA(
+            store=demo_store, base_url=server.url, context_window=8192, evidence_tokens=0
+        ).ask(QUESTION, k=5, model="openai-compatible:scripted")
     refused, accepted = server.script.requests[0], server.script.requests[-1]
     assert len(str(accepted["messages"])) < len(str(refused["messages"]))
     assert any("refused the prompt as too long" in note for note in answer.notes)
@@ -98,12 +98,13 @@ def test_a_prompt_too_long_for_the_server_is_trimmed_and_the_answer_says_so(demo
 
 def test_passages_are_fitted_to_a_small_window_before_sending(demo_store):
     with ScriptedServer(Script()) as server:
-        answer = NewsQA(store=demo_store, base_url=server.url, context_window=1024).ask(
-            QUESTION, k=8, model="openai-compatible:scripted"
-        )
+        answer = NewsQA(
+            store=demo_store, base_url=server.url, context_window=2048, evidence_tokens=0
+        ).ask(QUESTION, k=8, model="openai-compatible:scripted")
     sent = server.script.requests[0]["messages"][1]["content"]
     assert 1 <= sent.count("<passage ") < 8
-    assert any("passages to fit the model's 1024-token window" in n for n in answer.notes)
+    kept = f"kept {sent.count('<passage ')} of 8 passages to fit the model's 2048-token window"
+    assert kept in answer.notes
     assert answered_by_the_server(answer)
 
 

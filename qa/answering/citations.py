@@ -106,7 +106,12 @@ def abstains(text: str, verified: Verified) -> bool:
     (small models often add a sentence or two around the phrase)."""
     if is_abstention(text):
         return True
-    return not verified.citations and bool(_ABSTAIN.search(text))
+    return not verified.citations and mentions_abstention(text)
+
+
+def mentions_abstention(text: str) -> bool:
+    """The abstention phrase stands anywhere in the text."""
+    return bool(_ABSTAIN.search(text))
 
 
 @dataclass(frozen=True)

@@ -1,17 +1,23 @@
 """From retrieved passages to a verified `Answer`, the same way for every model.
 
-Fit the prompt to the model's window (dropping the lowest-ranked passages, and saying so),
-generate (streaming when the model can), renumber and map the citations, check each cited claim
-against its passages, detect the abstention phrase, and fall back to the extractive answer when
-an LLM's answer rests on no passage. Text pieces are yielded as they come, then the `Answer`.
+Show an LLM the evidence rather than whole passages (`qa.models.evidence`: the best sentences
+and their neighbours, under the passages' numbers), fit the prompt to the model's window
+(dropping the lowest-ranked passages, and saying so), generate (streaming when the model can),
+renumber and map the citations (a claim cited to a passage that does not hold it is re-cited
+to one that does), check each cited claim against its passages, detect the
+abstention phrase, and fall back to the extractive answer when an LLM's answer rests on no
+passage, only restates the question, or lacks the form the question asks for (no amount for
+"how much"). Text pieces are yielded as they come, then the `Answer`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 from qa.answering.citations import StreamingVerifier, abstains, verify
-from qa.answering.support import ClaimSupport, check_support
+from qa.answering.recite import recite
+from qa.answering.support import ClaimSupport, adds_to, check_support
 from qa.errors import ContextTooLong
 from qa.models.base import (
     ABSTAIN_PHRASE,
@@ -20,6 +26,7 @@ from qa.models.base import (
     StreamingModel,
     WindowedModel,
 )
+from qa.models.extractive.answer_types import FINE_KINDS, expected_kind, shows_value
 from qa.models.prompting import build_prompt, fit_passages
 from qa.models.registry import resolve, split_spec
 from qa.types import Answer, Passage
@@ -40,21 +47,25 @@ def answer_events(
         yield Answer(question, ABSTAIN_PHRASE, True, spec, notes=("no passage matched",))
         return
     window = model.context_window if isinstance(model, WindowedModel) else None
+    shown = _evidence(model, question, passages, context)
+    asked = _dated(model, question, context)
     notes: list[str] = []
     for attempt in range(ATTEMPTS):
-        given, note = _fit(model, question, passages, window)
+        read, note = _fit(model, asked, shown, window)
+        given = passages[: len(read)]
         written: list[str] = []
         try:
-            yield from StreamingVerifier(len(given)).run(_pieces(model, question, given, written))
+            yield from StreamingVerifier(len(given)).run(_pieces(model, asked, read, written))
             break
         except ContextTooLong:
             if written or window is None or attempt == ATTEMPTS - 1:
                 raise
-            window = _shrunk(model, question, given)
+            window = _shrunk(model, asked, read)
             notes.append(f"the model refused the prompt as too long; retried in {window} tokens")
     if note:
         notes.append(note)
-    yield finish(question, "".join(written), given, passages, spec, context, notes)
+    answer = finish(question, "".join(written), given, passages, spec, context, notes)
+    yield replace(answer, prompt_tokens=_prompt_tokens(model, asked, read))
 
 
 def finish(
@@ -68,6 +79,8 @@ def finish(
 ) -> Answer:
     """The `Answer` for the model's whole text: `given` are the passages it saw, numbered from 1;
     `passages` all that were retrieved (the extractive fallback may use any of them)."""
+    raw, moved = recite(raw, given)
+    notes = notes + moved
     verified = verify(raw, given)
     base = Answer(
         question=question,
@@ -84,14 +97,18 @@ def finish(
     checks = check_support(verified.text, verified.citations, embedder)
     unsupported = [c for c in checks if not c.supported]
     notes += [f"[{']['.join(map(str, c.cited))}] does not support: “{c.text}”" for c in unsupported]
-    if len(unsupported) == len(checks):
+    restated = bool(checks) and not adds_to(question, checks[0].text)
+    formless = bool(checks) and not restated and _lacks_the_form_asked(question, checks[0].text)
+    if len(unsupported) == len(checks) or restated or formless:
         why = _unsupported_why(verified.text, checks)
+        if restated:
+            why = "only restates the question"
+        elif formless:
+            why = f"holds no {expected_kind(question)}, which the question asks for"
         if _falls_back(spec, context):
             notes.append(f"the {spec} answer {why}; answered extractively instead")
-            return _extractive(question, passages, spec, context, base, notes)
+            return replace(_extractive(question, passages, context, base, notes), fallback=True)
         notes.append(f"the answer {why}")
-    from dataclasses import replace
-
     if not verified.text:
         return replace(base, notes=tuple(notes))
     return replace(
@@ -99,15 +116,50 @@ def finish(
         answer=verified.text,
         abstained=False,
         citations=verified.citations,
-        supported=bool(checks) and not unsupported,
+        supported=bool(checks) and not unsupported and not restated and not formless,
         notes=tuple(notes),
     )
+
+
+def _lacks_the_form_asked(question: str, claim: str) -> bool:
+    """A money, percentage, count or year question answered without one: small models reach
+    for any figure in the evidence rather than say the articles do not answer."""
+    kind = expected_kind(question)
+    return kind in FINE_KINDS and not shows_value(claim, kind)
 
 
 def _unsupported_why(text: str, checks: list[ClaimSupport]) -> str:
     if not text:
         return "was empty"
     return "cited no passage it was given" if not checks else "rests on no cited passage"
+
+
+def _evidence(
+    model: AnswerModel, question: str, passages: list[Passage], context: ModelContext
+) -> list[Passage]:
+    """What a model that reads a prompt is shown: the evidence sentences of each passage
+    (`evidence_tokens`; 0 shows whole passages). Other models get the passages themselves."""
+    budget = context.settings.evidence_tokens
+    if not isinstance(model, WindowedModel) or not budget or context.store is None:
+        return passages
+    from qa.models.evidence import select_evidence
+
+    return select_evidence(question, passages, context, budget)
+
+
+def _dated(model: AnswerModel, question: str, context: ModelContext) -> str:
+    """The question as a model that reads a prompt is asked it: with the day it is asked as of,
+    so that "this week" means that week and a years-old passage is seen to be old."""
+    if context.as_of is None or not isinstance(model, WindowedModel):
+        return question
+    return f"{question} (asked on {context.as_of.isoformat()})"
+
+
+def _prompt_tokens(model: AnswerModel, question: str, read: list[Passage]) -> int | None:
+    """Tokens of the prompt the model read (exact with a local tokenizer, else estimated)."""
+    if not isinstance(model, WindowedModel):
+        return None
+    return model.count_tokens(build_prompt(question, read).text)
 
 
 def _fit(
@@ -150,13 +202,10 @@ def _falls_back(spec: str, context: ModelContext) -> bool:
 def _extractive(
     question: str,
     passages: list[Passage],
-    spec: str,
     context: ModelContext,
     base: Answer,
     notes: list[str],
 ) -> Answer:
-    from dataclasses import replace
-
     raw = resolve(EXTRACTIVE, context).generate(question, passages)
     verified = verify(raw, passages)
     if abstains(raw, verified):

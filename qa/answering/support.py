@@ -1,8 +1,10 @@
 """Does each cited claim rest on the passages it cites?
 
 A marker that points at a real passage is not yet support: a model can cite [1] after a sentence
-passage 1 never says. Each claim is checked against its cited passages two ways, and passes
-when either is convincing: lexical overlap (the share of the claim's content terms, lemmatised
+passage 1 never says. A short answer ("Priya Nandakumar [2]", "120 [1]") is supported when its
+terms are in the passage; a claim with no content term ("Yes [1]") cannot be judged lexically.
+Each claim is checked against its cited passages two ways, and passes when either is
+convincing: lexical overlap (the share of the claim's content terms, lemmatised
 and stemmed, found in the passages: catches paraphrase-free copying, the common case) and, when
 the store's embedder is at hand, cosine similarity of the claim to its best cited passage
 (catches paraphrase).
@@ -28,8 +30,6 @@ Measured on the demo corpus (12 extractive answers, each claim also re-cited to 
 answer's passage): claims against their own passage scored overlap 1.0 and cosine .51-.88;
 against another story's passage, overlap .10-.45 and cosine .09-.48. Either test passing is
 support; both failing is not."""
-MIN_TERMS = 2
-"""Claims with fewer content terms ("Yes [1]") cannot be judged lexically."""
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,16 @@ class ClaimSupport:
         return (self.overlap or 0.0) >= MIN_OVERLAP or (self.similarity or 0.0) >= MIN_SIMILARITY
 
 
+def adds_to(question: str, claim: str) -> bool:
+    """Whether a claim says something the question does not: a term of its own, or nothing to
+    judge ("Yes"). "Reduces the risk of bowel cancer" adds nothing to "What can reduce the risk
+    of bowel cancer?"."""
+    from index_store.terms import terms
+
+    claimed = set(terms(claim))
+    return not claimed or bool(claimed - set(terms(question)))
+
+
 def check_support(
     text: str, citations: tuple[Citation, ...], embedder: Embedder | None = None
 ) -> list[ClaimSupport]:
@@ -59,11 +69,7 @@ def check_support(
     for claim, similarity in zip(found, similarities):
         claim_terms = set(terms(claim.text))
         passage_terms = set().union(*(terms(by_number[n].text) for n in claim.cited))
-        overlap = (
-            len(claim_terms & passage_terms) / len(claim_terms)
-            if len(claim_terms) >= MIN_TERMS
-            else None
-        )
+        overlap = len(claim_terms & passage_terms) / len(claim_terms) if claim_terms else None
         checked.append(ClaimSupport(claim.text, claim.cited, overlap, similarity))
     return checked
 

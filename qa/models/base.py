@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from qa.types import Passage
@@ -19,10 +20,12 @@ ABSTAIN_PHRASE = "The articles do not answer this question."
 
 @dataclass(frozen=True)
 class ModelContext:
-    """Resources a model may use: the settings, and the open store (idf, embedder)."""
+    """Resources a model may use: the settings, the open store (idf, embedder), and the day the
+    question is asked as of, when one is given."""
 
     settings: Settings
     store: Store | None = None
+    as_of: date | None = None
 
 
 class AnswerModel(Protocol):

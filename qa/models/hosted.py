@@ -71,8 +71,10 @@ def chat_model(
     window: int,
     key_hint: str,
     secret: str = "",
+    structured: bool = False,
 ) -> ChatModel:
-    """The client as an answer model: retries, timeouts and one-line errors naming `server`."""
+    """The client as an answer model: retries, timeouts and one-line errors naming `server`;
+    `structured` when the server may be asked for JSON that follows the answer schema."""
     target = Target(
         spec=spec,
         server=server,
@@ -82,5 +84,10 @@ def chat_model(
         secret=secret,
     )
     return ChatModel(
-        spec, llm, target, context_window=window, max_answer_tokens=settings.max_answer_tokens
+        spec,
+        llm,
+        target,
+        context_window=window,
+        max_answer_tokens=settings.max_answer_tokens,
+        structured=structured,
     )

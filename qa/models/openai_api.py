@@ -103,7 +103,14 @@ def _openai_like(
         max_retries=0,
     )
     return chat_model(
-        spec, llm, settings, server=base_url, window=window, key_hint=key_hint, secret=key.value
+        spec,
+        llm,
+        settings,
+        server=base_url,
+        window=window,
+        key_hint=key_hint,
+        secret=key.value,
+        structured=settings.structured_output,
     )
 
 

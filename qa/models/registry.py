@@ -1,4 +1,5 @@
-"""Model specs ("extractive", "openai:gpt-4o-mini", "smollm2") resolved to providers.
+"""Model specs ("extractive", "openai:gpt-4o-mini", "smollm2", or a name given with
+`newsqa models add`) resolved to providers.
 
 Every provider, built-in ones included, is found through the `newsqa.models` entry-point group,
 so a third-party package adds one by declaring an entry point; there are no special cases here.
@@ -35,7 +36,10 @@ def split_spec(spec: str) -> tuple[str, str]:
 
 
 def resolve(spec: str, context: ModelContext) -> AnswerModel:
-    prefix, name = split_spec(spec)
+    """The model a spec, or a model's name (`qa.models.named`), stands for."""
+    from qa.models.named import expand
+
+    prefix, name = split_spec(expand(spec))
     known = providers()
     if prefix not in known:
         raise UnknownModel(

@@ -12,7 +12,7 @@ from index_store.store import StoreStats
 from qa.server.config import ServerConfig
 from qa.server.guards import check_model_choice
 from qa.server.library import Library
-from qa.server.schemas import Count, Filtered, Models, Problem, Provider, Question, Source
+from qa.server.schemas import Count, Filtered, Models, Problem, Question, Source
 from qa.server.streaming import answer_events
 from qa.types import Answer, Passage
 
@@ -70,21 +70,12 @@ def read_routes(library: Library, config: ServerConfig) -> APIRouter:
 
     @router.get("/models", response_model=Models, tags=["ask"])
     def models() -> Models:
-        """The registered answer-model providers and whether each can answer now (no keys shown)."""
-        from qa.models.registry import providers
+        """The registered answer-model providers and whether each can answer now, and the named
+        models (no keys shown)."""
+        from dataclasses import asdict
 
-        settings = library.settings
-        found = []
-        for name, provider in sorted(providers().items()):
-            status = provider.status(settings)
-            found.append(
-                Provider(
-                    name=name,
-                    description=provider.description,
-                    usable=status.usable,
-                    detail=status.detail,
-                )
-            )
-        return Models(default=settings.model, providers=found)
+        from qa.models.listing import list_models
+
+        return Models.model_validate(asdict(list_models(library.settings)))
 
     return router

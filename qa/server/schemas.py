@@ -102,9 +102,19 @@ class Provider(BaseModel):
     detail: str
 
 
+class NamedModel(BaseModel):
+    """A model given a name (`newsqa models add`); `file` is "served", "file missing" or a size."""
+
+    name: str
+    spec: str
+    file: str
+    usable: bool
+
+
 class Models(BaseModel):
     default: str
     providers: list[Provider]
+    named: list[NamedModel]
 
 
 class IngestRequest(BaseModel):

@@ -137,6 +137,21 @@ def offers_kind(sentence: str, kind: str, question: str) -> float:
     return 1.0
 
 
+def shows_value(answer: str, kind: str) -> bool:
+    """Whether a short answer has the form a FINE_KINDS question asks for at all (a currency
+    amount, a percentage or fraction, a number, a year); other kinds have no form to lack.
+    "2027" does not answer "What is the mayor's salary?", whatever passage it cites."""
+    if kind == "money":
+        return bool(_MONEY.search(answer))
+    if kind == "percent":
+        return bool(_PERCENT.search(answer) or _FRACTION.search(answer))
+    if kind == "count":
+        return bool(_NUMBER.search(answer) or _NUMBER_WORD.search(answer))
+    if kind == "year":
+        return bool(_YEAR.search(answer))
+    return True
+
+
 def _offers_value(sentence: str, kind: str, question: str, asked: set[str]) -> float:
     if kind == "year":
         return float(any(y not in asked for y in (m.group() for m in _YEAR.finditer(sentence))))

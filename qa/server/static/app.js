@@ -310,9 +310,12 @@ async function loadModels() {
   try {
     const models = await api("/api/models");
     $("model").placeholder = models.default;
-    const usable = models.providers.filter((p) => p.usable);
-    $("model-options").replaceChildren(...models.providers.map((p) =>
-      el("option", { value: p.name }, p.usable ? p.description : `${p.description} (unavailable: ${p.detail})`)));
+    const usable = [...models.named, ...models.providers].filter((p) => p.usable);
+    $("model-options").replaceChildren(
+      ...models.named.map((m) =>
+        el("option", { value: m.name }, m.usable ? `${m.spec} [${m.file}]` : `${m.spec} (unavailable: ${m.file})`)),
+      ...models.providers.map((p) =>
+        el("option", { value: p.name }, p.usable ? p.description : `${p.description} (unavailable: ${p.detail})`)));
     $("model-help").textContent = `Default: ${models.default}. Usable now: ${usable.map((p) => p.name).join(", ") || "none"}. ` +
       "Type a spec such as openai:MODEL for a model of a provider.";
   } catch (error) {
