@@ -8,7 +8,9 @@ Each (model, set) store is built once by the real `newsqa ingest` in a child pro
 and CPU time, peak RSS and load written beside it as `<store>.build.json`) and kept under
 `--stores` (default /work/bakeoff/stores, outside the repo), so a rerun reuses it; a store found
 without its build record (a build that was stopped and resumed) is completed and its rates marked
-as covering only the last leg. Each store is then asked its suite by `newsqa eval`'s own runner
+as covering only the last leg. A record may carry a `note`, shown under the table (e.g. rates
+from a stopped build while the store scored is another complete one of the same model). Each
+store is then asked its suite by `newsqa eval`'s own runner
 (`eval.run_suite`, so the metrics are eval's): once as the default pipeline (fused), once with
 the keyword retriever answering nothing (dense alone; no answers are written in that mode, only
 the ranking is scored). Warm search latency: 100 questions of the suite without dates after 5
@@ -70,8 +72,17 @@ def main() -> None:
     parser.add_argument("--mpnet", type=Path, help="all-mpnet-base-v2 sentence-transformers folder")
     parser.add_argument("--build-only", action="store_true", help="build stores, score nothing")
     parser.add_argument("--report-only", action="store_true", help="write the table from disk")
+    parser.add_argument(
+        "--subset",
+        nargs=2,
+        metavar=("NAME", "ARTICLES"),
+        help="a set NAME: the small grounded questions over another articles file (e.g. a "
+        "subset of articles-2025-small.jsonl holding every answer doc, when all take too long)",
+    )
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.subset:
+        SETS[args.subset[0]] = (str(Path(args.subset[1]).resolve()), SETS["small"][1])
     if args.child:
         report_child(CHILDREN[args.child[0]](*args.child[1:]))
         return
@@ -265,10 +276,10 @@ def report(facts: dict, results: list[dict]) -> str:
         "is. Quality figures do not depend on load; timings do (the load column).\n",
         machine_line(facts) + "\n",
     ]
-    for set_name, title in (("small", "grounded small"), ("full", "grounded full")):
+    titles = {"small": "grounded small", "full": "grounded full"}
+    for set_name in dict.fromkeys(e["set"] for e in results):
         entries = [e for e in results if e["set"] == set_name]
-        if not entries:
-            continue
+        title = titles.get(set_name, f"grounded small questions over `{set_name}`")
         parts.append(f"### Retrieval, {title}\n")
         parts.append(quality_table(entries, ""))
         if set_name == "full":
@@ -297,7 +308,7 @@ def cost_table(results: list[dict]) -> str:
     header = ["model", "set", "articles", "chunks", "ingest s", "articles/s", "chunks/s", "CPU s",
               "peak RSS MiB", "store MiB", "load (ingest)", "warm search p50 ms", "CPU p50 ms",
               "cold search s", "its CPU s", "load (search)"]  # fmt: skip
-    rows = []
+    rows, notes = [], []
     for entry in results:
         build, summary = entry["build"], entry["build"]["summary"]
         seconds = build["seconds"]
@@ -305,6 +316,9 @@ def cost_table(results: list[dict]) -> str:
         latency = entry["latency"] or {}
         warm, cold = latency.get("warm", {}), latency.get("cold", {})
         partial = " (last leg)" if build["resumed"] else ""
+        if build.get("note"):
+            notes.append(f"- {entry['key']}-{entry['set']}: {build['note']}")
+            partial += f" ({len(notes)})"
         rows.append([
             entry["key"], entry["set"], f"{articles:,}{partial}", chunks, seconds,
             round(articles / seconds, 3), round(chunks / seconds, 2), build["cpu_seconds"],
@@ -313,7 +327,7 @@ def cost_table(results: list[dict]) -> str:
             warm.get("wall", {}).get("p50_ms"), warm.get("cpu", {}).get("p50_ms"),
             cold.get("seconds"), cold.get("cpu_seconds"), cold.get("load"),
         ])  # fmt: skip
-    return table(header, rows)
+    return table(header, rows) + "".join(f"\n{note}" for note in ["", *notes] if notes)
 
 
 if __name__ == "__main__":
