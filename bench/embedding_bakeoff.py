@@ -281,7 +281,7 @@ def report(facts: dict, results: list[dict]) -> str:
         entries = [e for e in results if e["set"] == set_name]
         title = titles.get(set_name, f"grounded small questions over `{set_name}`")
         parts.append(f"### Retrieval, {title}\n")
-        parts.append(quality_table(entries, ""))
+        parts.append(quality_table(entries, "") + "\n")
         if set_name == "full":
             outside = entries[0].get("outside_questions")
             parts.append(f"\nOn the {outside} questions outside `questions-2025-small.jsonl`:\n")
