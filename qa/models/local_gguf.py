@@ -46,7 +46,7 @@ class LocalModel:
         self.max_answer_tokens = settings.max_answer_tokens
         self._temperature = settings.temperature
         self._constrained = settings.structured_output
-        threads = settings.llm_threads or max(1, (os.cpu_count() or 2) - 1)
+        threads = settings.llm_threads or free_cores()
         self._llama, self._lock = _load(str(path.resolve()), self.context_window, threads)
         self._target = Target(
             spec=spec,
@@ -124,6 +124,13 @@ class SmolLM2Provider:
         if not installed(*MODULES, SMOLLM2_PACKAGE):
             return ProviderStatus(False, missing_detail("smollm2"))
         return ProviderStatus(True, f"installed: {smollm2_path()}")
+
+
+def free_cores() -> int:
+    """Cores other processes leave free now: llama.cpp's threads wait on each other, so one
+    that shares its core with another process stalls them all."""
+    cores = os.cpu_count() or 1
+    return max(1, min(cores, cores - round(os.getloadavg()[0])))
 
 
 def smollm2_path() -> Path:
