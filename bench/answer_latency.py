@@ -29,7 +29,7 @@ GGUF_NAMES = {"qwen0.5": "qwen2.5-coder-0.5b-instruct", "qwen1.5": "qwen2.5-code
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--store", type=Path, required=True)
+    parser.add_argument("--store", type=Path)
     parser.add_argument("--models", default="extractive,qwen0.5,qwen1.5")
     parser.add_argument("--questions", type=int, default=10)
     parser.add_argument("--child", nargs=3, metavar=("STORE", "SPEC", "N"), help=argparse.SUPPRESS)
@@ -38,6 +38,8 @@ def main() -> None:
         store, spec, count = args.child
         benchlib.report_child(warm_asks(Path(store), spec, int(count)))
         return
+    if args.store is None:
+        parser.error("--store is required")
     rows = [
         measure(name, spec_of(name), args.store, args.questions) for name in args.models.split(",")
     ]
