@@ -224,3 +224,53 @@ def test_a_model_is_told_the_day_the_question_is_asked_on(demo_store):
             JOBS, model="openai-compatible:dated", as_of="2025-06-30"
         )
     assert script.requests[0]["messages"][1]["content"].endswith(f"{JOBS} (asked on 2025-06-30)")
+
+
+def test_an_uncited_answer_is_cited_to_the_passage_that_holds_it_word_for_word():
+    passages = [passage(1, "Newark hosted the hearing."), passage(2, "Maren Ashdown won.")]
+    assert recite("Maren Ashdown", passages) == (
+        "Maren Ashdown [2].",
+        ["cited [2] for the uncited “Maren Ashdown”"],
+    )
+    for unheld in ("2", "Ashdown Maren", ABSTAIN_PHRASE):  # too short, not as written, refusal
+        assert recite(unheld, passages) == (unheld, [])
+
+
+@pytest.mark.parametrize(
+    ("question", "claim", "falls_back"),
+    [
+        ("What is the annual salary of the Mayor of Harrowgate?", "2027 [1].", True),
+        ("What is the annual salary of the Mayor of Harrowgate?", "£52,000 [1].", False),
+        ("How many jobs will Lumenfold create?", "Lumenfold's engineers [1].", True),
+    ],
+)
+def test_an_answer_without_the_form_the_question_asks_for_is_not_kept(
+    demo_store, question, claim, falls_back
+):
+    from qa.answering.pipeline import finish
+
+    newsqa = NewsQA(store=demo_store)
+    given = [passage(1, "Lumenfold's engineers, paid £52,000, were hired in 2027 as 120 jobs.")]
+    context = ModelContext(newsqa.settings, newsqa._reader())
+    answer = finish(question, claim, given, given, "openai:any", context, [])
+    assert any("which the question asks for" in note for note in answer.notes) is falls_back
+    assert (answer.fallback or answer.abstained) is falls_back
+
+
+@pytest.mark.parametrize("fallback", [True, False])
+def test_a_model_abstaining_where_the_extractive_answerer_finds_the_answer(demo_store, fallback):
+    script = Script(answer=ABSTAIN_PHRASE)
+    with ScriptedServer(script) as server:
+        newsqa = NewsQA(store=demo_store, base_url=server.url, fallback_to_extractive=fallback)
+        answer = newsqa.ask(JOBS, model="openai-compatible:shy", as_of="2025-06-30")
+        refused = newsqa.ask(
+            "What is the annual salary of the Mayor of Harrowgate, Elin Marsh?",
+            model="openai-compatible:shy",
+            as_of="2025-06-30",
+        )
+    if fallback:  # the model's refusal gives way to the answer the passages hold
+        assert answer.fallback and not answer.abstained and "120" in answer.answer
+        assert any("found no answer" in note for note in answer.notes)
+    else:
+        assert answer.abstained and not answer.fallback
+    assert refused.abstained and refused.answer == ABSTAIN_PHRASE  # both find none: it stands
