@@ -79,9 +79,7 @@ class Settings(BaseSettings):
     request_timeout: float = Field(60.0, gt=0, description="seconds per LLM request")
     max_retries: int = Field(2, ge=0, description="retries on 429/5xx, with backoff")
     fallback_to_extractive: bool = Field(
-        True,
-        description="answer extractively when an LLM answer cites nothing valid, or when it "
-        "abstains and the extractive answerer finds an answer",
+        True, description="answer extractively when an LLM answer cites nothing valid"
     )
     max_answer_tokens: int = Field(
         256, ge=16, description="one to three cited sentences need ~100; bounds a rambling model"

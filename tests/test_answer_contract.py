@@ -255,22 +255,3 @@ def test_an_answer_without_the_form_the_question_asks_for_is_not_kept(
     answer = finish(question, claim, given, given, "openai:any", context, [])
     assert any("which the question asks for" in note for note in answer.notes) is falls_back
     assert (answer.fallback or answer.abstained) is falls_back
-
-
-@pytest.mark.parametrize("fallback", [True, False])
-def test_a_model_abstaining_where_the_extractive_answerer_finds_the_answer(demo_store, fallback):
-    script = Script(answer=ABSTAIN_PHRASE)
-    with ScriptedServer(script) as server:
-        newsqa = NewsQA(store=demo_store, base_url=server.url, fallback_to_extractive=fallback)
-        answer = newsqa.ask(JOBS, model="openai-compatible:shy", as_of="2025-06-30")
-        refused = newsqa.ask(
-            "What is the annual salary of the Mayor of Harrowgate, Elin Marsh?",
-            model="openai-compatible:shy",
-            as_of="2025-06-30",
-        )
-    if fallback:  # the model's refusal gives way to the answer the passages hold
-        assert answer.fallback and not answer.abstained and "120" in answer.answer
-        assert any("found no answer" in note for note in answer.notes)
-    else:
-        assert answer.abstained and not answer.fallback
-    assert refused.abstained and refused.answer == ABSTAIN_PHRASE  # both find none: it stands

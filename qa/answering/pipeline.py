@@ -7,8 +7,7 @@ renumber and map the citations (a claim cited to a passage that does not hold it
 to one that does), check each cited claim against its passages, detect the
 abstention phrase, and fall back to the extractive answer when an LLM's answer rests on no
 passage, only restates the question, or lacks the form the question asks for (no amount for
-"how much"), or when it abstains where the extractive answerer finds an answer. Text pieces
-are yielded as they come, then the `Answer`.
+"how much"). Text pieces are yielded as they come, then the `Answer`.
 """
 
 from __future__ import annotations
@@ -93,7 +92,7 @@ def finish(
         notes=tuple(notes),
     )
     if abstains(raw, verified):
-        return _second_opinion(question, passages, spec, context, base, notes)
+        return base
     embedder = context.store.embedder if context.store is not None else None
     checks = check_support(verified.text, verified.citations, embedder)
     unsupported = [c for c in checks if not c.supported]
@@ -194,25 +193,6 @@ def _pieces(
     for piece in pieces:
         written.append(piece)
         yield piece
-
-
-def _second_opinion(
-    question: str,
-    passages: list[Passage],
-    spec: str,
-    context: ModelContext,
-    base: Answer,
-    notes: list[str],
-) -> Answer:
-    """An LLM's abstention stands only when the extractive answerer (with its own abstention
-    rules) finds no answer either: small models refuse questions their passages answer (Qwen
-    1.5B, grounded small suite: a fifth of the answerable ones), and those the extractive
-    answerer answers are mostly right."""
-    if not _falls_back(spec, context):
-        return base
-    why = f"the {spec} model found no answer; the extractive answerer found one"
-    second = _extractive(question, passages, context, base, [*notes, why])
-    return base if second.abstained else replace(second, fallback=True)
 
 
 def _falls_back(spec: str, context: ModelContext) -> bool:
