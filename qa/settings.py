@@ -106,9 +106,10 @@ class Settings(BaseSettings):
         None,
         ge=1,
         description="llama.cpp threads; unset: one per core not kept busy by other processes "
-        "(1-minute load average), at least one. Idle 2-core box, 0.5B model: 91 prompt tokens/s "
-        "on 2 threads, 49 on 1; busy one: its threads spin-wait and collapse when they share "
-        "the cores (1,052-token prompt: 39 s on 1 thread, 150 s on 2)",
+        "(Linux's running processes when the model loads; elsewhere every core), at least one. "
+        "Idle 2-core box, 0.5B model: 91 prompt tokens/s on 2 threads, 49 on 1; busy one: its "
+        "threads spin-wait and collapse when they share the cores (1,052-token prompt: 39 s on "
+        "1 thread, 150 s on 2)",
     )
 
     k: int = Field(

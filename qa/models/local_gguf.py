@@ -128,9 +128,27 @@ class SmolLM2Provider:
 
 def free_cores() -> int:
     """Cores other processes leave free now: llama.cpp's threads wait on each other, so one
-    that shares its core with another process stalls them all."""
+    that shares its core with a busy process stalls them all (the 1-minute load average would
+    count this process's own retrieval just before)."""
     cores = os.cpu_count() or 1
-    return max(1, min(cores, cores - round(os.getloadavg()[0])))
+    return max(1, cores - others_running())
+
+
+def others_running() -> int:
+    """Other threads running or ready to run (Linux's procs_running less this one), the least
+    of a few looks 10 ms apart so a passing process is not counted; 0 where it cannot be read."""
+    import time
+
+    seen = []
+    for _ in range(5):
+        try:
+            with open("/proc/stat", encoding="ascii") as stat:
+                running = next(line for line in stat if line.startswith("procs_running"))
+        except (OSError, StopIteration):
+            return 0
+        seen.append(int(running.split()[1]) - 1)
+        time.sleep(0.01)
+    return max(0, min(seen))
 
 
 def smollm2_path() -> Path:
