@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Iterator
 from functools import lru_cache
 from importlib.util import find_spec
@@ -46,8 +47,9 @@ class LocalModel:
         self.max_answer_tokens = settings.max_answer_tokens
         self._temperature = settings.temperature
         self._constrained = settings.structured_output
-        threads = settings.llm_threads or free_cores()
-        self._llama, self._lock = _load(str(path.resolve()), self.context_window, threads)
+        self._llama, self._lock = _load(
+            str(path.resolve()), self.context_window, settings.llm_threads
+        )
         self._target = Target(
             spec=spec,
             server="llama.cpp (in-process)",
@@ -137,8 +139,6 @@ def free_cores() -> int:
 def others_running() -> int:
     """Other threads running or ready to run (Linux's procs_running less this one), the least
     of a few looks 10 ms apart so a passing process is not counted; 0 where it cannot be read."""
-    import time
-
     seen = []
     for _ in range(5):
         try:
@@ -159,11 +159,13 @@ def smollm2_path() -> Path:
 
 
 @lru_cache(maxsize=2)
-def _load(path: str, window: int, threads: int) -> tuple[Any, threading.Lock]:
+def _load(path: str, window: int, threads: int | None) -> tuple[Any, threading.Lock]:
     """A loaded model and the lock that serialises its use (a llama.cpp context is not
-    thread-safe), once per file and settings."""
+    thread-safe), once per file and settings; unset threads are the cores free at load time
+    (not part of the cache key, so a busier moment later does not load a second copy)."""
     from llama_cpp import Llama
 
+    threads = threads or free_cores()
     llama = Llama(
         model_path=path,
         n_ctx=window,
