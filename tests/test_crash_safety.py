@@ -120,7 +120,8 @@ def kill_mid_ingest(processes, store: Path, corpus: Path, records: int, rng: ran
                 break
         time.sleep(rng.uniform(0, 0.05))
         finished = not child.is_alive()
-        os.kill(child.pid, signal.SIGKILL)
+        if not finished:
+            os.kill(child.pid, signal.SIGKILL)
     except EOFError:
         finished = True
     finally:
