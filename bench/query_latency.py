@@ -331,7 +331,7 @@ def child_build(size: str, source: str, articles: str, folder: str) -> dict:
     corpus = write_jsonl(Path(folder) / "corpus.jsonl", _articles(Path(articles), counts, target))
     embedder = ReusedVectors(Path(source))
     store = Store.create_or_open(load_settings(store=Path(folder) / "store").index_config())
-    store.__dict__["embedder"] = embedder
+    store.__dict__["embedder"] = store.__dict__["ingest_embedder"] = embedder
     started = time.perf_counter()
     summary = ingest(store, [str(corpus)])
     seconds = time.perf_counter() - started
