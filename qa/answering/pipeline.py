@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import replace
 
-from qa.answering.citations import StreamingVerifier, abstains, verify
+from qa.answering.citations import StreamingVerifier, abstains, claims, verify
 from qa.answering.recite import recite
 from qa.answering.support import ClaimSupport, adds_to, check_support
 from qa.errors import ContextTooLong
@@ -26,10 +26,10 @@ from qa.models.base import (
     StreamingModel,
     WindowedModel,
 )
-from qa.models.extractive.answer_types import FINE_KINDS, expected_kind, shows_value
+from qa.reading.answer_types import FINE_KINDS, expected_kind, shows_value
 from qa.models.prompting import build_prompt, fit_passages
 from qa.models.registry import resolve, split_spec
-from qa.types import Answer, Passage
+from qa.types import Answer, Citation, Passage
 
 EXTRACTIVE = "extractive"
 SHRINK = 0.6
@@ -65,7 +65,19 @@ def answer_events(
     if note:
         notes.append(note)
     answer = finish(question, "".join(written), given, passages, spec, context, notes)
-    yield replace(answer, prompt_tokens=_prompt_tokens(model, asked, read))
+    yield replace(with_short_answer(answer), prompt_tokens=_prompt_tokens(model, asked, read))
+
+
+def with_short_answer(answer: Answer) -> Answer:
+    """The answer with its short answer: its first claim, or for a long one the span of it that
+    the question asks for. Every model is read the same way."""
+    from qa.reading.short_answer import short_of
+
+    found = [] if answer.abstained else claims(answer.answer)
+    if not found:
+        return answer
+    short = short_of(answer.question, expected_kind(answer.question), found[0].text)
+    return replace(answer, short_answer=short)
 
 
 def finish(
@@ -93,6 +105,9 @@ def finish(
     )
     if abstains(raw, verified):
         return base
+    if not _on_subject(question, verified.text, verified.citations):
+        notes.append("the passages it cites are not about what the question asks about")
+        return replace(base, notes=tuple(notes))
     embedder = context.store.embedder if context.store is not None else None
     checks = check_support(verified.text, verified.citations, embedder)
     unsupported = [c for c in checks if not c.supported]
@@ -119,6 +134,18 @@ def finish(
         supported=bool(checks) and not unsupported and not restated and not formless,
         notes=tuple(notes),
     )
+
+
+def _on_subject(question: str, text: str, citations: tuple[Citation, ...]) -> bool:
+    """Whether a passage the answer's first claim cites is about the question's subject: an
+    answer resting on a story about something else is a guess."""
+    from qa.reading.subject import about_subject
+
+    found = claims(text)
+    if not found:
+        return True
+    cited = [c for c in citations if c.n in found[0].cited]
+    return any(about_subject(question, f"{c.title}\n{c.text}") for c in cited)
 
 
 def _lacks_the_form_asked(question: str, claim: str) -> bool:

@@ -15,7 +15,12 @@ def source_line(title: str, source: str, published: str | None, url: str) -> str
 
 
 def render_answer(answer: Answer) -> str:
-    return "\n".join([textwrap.fill(answer.answer, width=100), *_sources_and_notes(answer)])
+    return "\n".join([_paragraphs(answer.answer), *_sources_and_notes(answer)])
+
+
+def _paragraphs(text: str) -> str:
+    """The answer wrapped to the terminal, paragraph by paragraph (the short answer first)."""
+    return "\n\n".join(textwrap.fill(p, width=100) for p in text.split("\n\n") if p.strip())
 
 
 def render_after_stream(answer: Answer, shown: str) -> str:
@@ -23,7 +28,7 @@ def render_after_stream(answer: Answer, shown: str) -> str:
     when it differs from what was shown (an extractive fallback, an abstention)."""
     if _plain(shown) == _plain(answer.answer):
         return "\n".join(["", *_sources_and_notes(answer)])
-    replaced = ["", "", "Verified answer:", textwrap.fill(answer.answer, width=100)]
+    replaced = ["", "", "Verified answer:", _paragraphs(answer.answer)]
     return "\n".join(replaced + _sources_and_notes(answer))
 
 

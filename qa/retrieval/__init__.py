@@ -1,4 +1,4 @@
 """From a question to ranked passages: dense and keyword hits (`retrieve`) fused by rank
 (`candidates`), optionally reranked (`rerank`), grown into readable passages (`passages`),
-syndicated copies collapsed (`dedupe`), under the user's date and outlet filters (`filters`);
-`question_terms` weighs the question's words for the stages that need it."""
+syndicated copies collapsed (`dedupe`), under the user's date and outlet filters (`filters`).
+How a question's words are weighed is `qa.reading.question_terms`."""

@@ -90,11 +90,11 @@ def evidence(
     rrf_k: int,
 ) -> Evidence:
     """The signals for the chosen sentence `ranked[0]`; `weight` is the question's term weights
-    (`qa.retrieval.question_terms.term_weights`), `rrf_k` the fusion constant the passages were
+    (`qa.reading.question_terms.term_weights`), `rrf_k` the fusion constant the passages were
     ranked with."""
     from index_store.terms import query_terms, terms
-    from qa.models.extractive.answer_types import FINE_KINDS
-    from qa.retrieval.question_terms import covered
+    from qa.reading.answer_types import FINE_KINDS
+    from qa.reading.question_terms import covered
 
     passage_terms = [terms(f"{p.title}\n{p.text}") for p in passages]
     present = {t for found in passage_terms for t in found}

@@ -11,6 +11,7 @@ questions by `bench/fit_answerer.py`, where a sentence is a positive when it hol
 
 from __future__ import annotations
 
+import math
 import re
 
 import numpy as np
@@ -19,13 +20,14 @@ from index_store.markers import neutralise_markers
 from index_store.terms import query_words, stems, terms
 from qa.models.base import ABSTAIN_PHRASE, ModelContext, ProviderStatus
 from qa.models.extractive.abstain import should_abstain
-from qa.models.extractive.answer_types import expected_kind, novel_answer, offers_kind
+from qa.reading.answer_types import expected_kind, novel_answer, offers_kind
 from qa.models.extractive.sentences import (
     ScoredSentence,
     SentenceFeatures,
     passage_sentences,
 )
-from qa.retrieval.question_terms import covered, term_weights
+from qa.reading.short_answer import ReadSentence, SpanCandidate, best_span
+from qa.reading.question_terms import covered, term_weights
 from qa.types import Passage
 
 MIN_WORDS = 4
@@ -33,6 +35,8 @@ MAX_ANSWER_WORDS = 60
 """An answer quotes at most this many words: a run-on sentence is cut around its match, and a
 second sentence is added only when both fit."""
 NEAR_WORDS = 6
+READ_SENTENCES = 8
+"""The sentences searched for the short answer: the best ones, where the answer stands."""
 MAX_EMBEDDED = 24
 """Only the sentences that share most with the question (or follow one that does) are embedded
 and scored: the rest cannot win, and embedding every sentence of five passages cost ~1 s."""
@@ -46,11 +50,19 @@ class ExtractiveModel:
         self._rrf_k = context.settings.rrf_k
 
     def generate(self, question: str, passages: list[Passage]) -> str:
+        """The short answer cited, then, a paragraph below, the sentence it stands in
+        ("120 [1]", "Lumenfold ... will create 120 jobs ... [1]"); the best sentences alone when
+        they name nothing of the kind asked for."""
         ranked = self.rank_sentences(question, passages)
         weight = self.term_weights(question)
         if not ranked or should_abstain(question, passages, ranked, weight, self._rrf_k):
             return ABSTAIN_PHRASE
-        return f"{compose(ranked, question)} [{ranked[0].passage_index + 1}]"
+        span = short_answer(question, passages, ranked)
+        if span is None:
+            return f"{compose(ranked, question)} [{ranked[0].passage_index + 1}]"
+        n = span.passage_index + 1
+        context = neutralise_markers(shorten(span.sentence, question))
+        return f"{neutralise_markers(span.text)} [{n}]\n\n{context} [{n}]"
 
     def rank_sentences(self, question: str, passages: list[Passage]) -> list[ScoredSentence]:
         """Every quotable sentence of the passages, best answer first."""
@@ -105,6 +117,18 @@ class ExtractiveModel:
             return np.zeros(len(sentences))
         embedder = self._store.embedder
         return embedder.encode(sentences) @ embedder.encode_query(question)
+
+
+def short_answer(
+    question: str, passages: list[Passage], ranked: list[ScoredSentence]
+) -> SpanCandidate | None:
+    """The span of the best READ_SENTENCES sentences that best answers the question."""
+    read = [
+        ReadSentence(s.passage_index, s.text, 1.0 / (1.0 + math.exp(-s.score)))
+        for s in ranked[:READ_SENTENCES]
+    ]
+    texts = [f"{p.title}\n{p.text}" for p in passages]
+    return best_span(question, expected_kind(question), read, texts, [p.title for p in passages])
 
 
 def compose(ranked: list[ScoredSentence], question: str) -> str:

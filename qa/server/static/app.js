@@ -146,20 +146,29 @@ function showAnswer(answer) {
   $("result").classList.toggle("is-abstained", answer.abstained);
   $("abstained").hidden = !answer.abstained;
   $("answer-text").hidden = answer.abstained;
-  $("answer-text").replaceChildren(...answerNodes(answer.answer, answer.citations));
+  $("answer-text").replaceChildren(...answerNodes(answer.answer, answer.citations, answer.short_answer));
   const seconds = ((answer.timings_ms && answer.timings_ms.total) || 0) / 1000;
   $("answer-meta").textContent = `${answer.model} · ${seconds.toFixed(2)} s`;
   $("citations-heading").hidden = answer.citations.length === 0;
-  $("citations").replaceChildren(...answer.citations.map(citationItem));
+  const shortCites = firstMarker(answer.answer);
+  $("citations").replaceChildren(
+    ...answer.citations.map((c) => citationItem(c, c.n === shortCites ? answer.short_answer : null)),
+  );
   $("passages-summary").textContent = `Passages read (${answer.passages.length})`;
   $("passages").replaceChildren(...answer.passages.map(passageItem));
 }
 
-function answerNodes(text, citations) {
+// The answer with its citations as links; the short answer it opens with stands out.
+function answerNodes(text, citations, short) {
   const cited = new Set(citations.map((c) => c.n));
   const nodes = [];
   let last = 0;
+  if (short && text.startsWith(short)) {
+    nodes.push(el("strong", { class: "short-answer" }, short));
+    last = short.length;
+  }
   for (const match of text.matchAll(CITE_MARKER)) {
+    if (match.index < last) continue;
     nodes.push(document.createTextNode(text.slice(last, match.index)));
     const n = Number(match[1]);
     nodes.push(cited.has(n) ? citeLink(n) : document.createTextNode(match[0]));
@@ -188,14 +197,27 @@ function highlight(n) {
   target.focus({ preventScroll: true });
 }
 
-function citationItem(citation) {
+function firstMarker(text) {
+  const match = /\[(\d+)\]/.exec(text);
+  return match ? Number(match[1]) : null;
+}
+
+// A cited passage; the short answer, where it stands in this passage, highlighted.
+function citationItem(citation, short) {
   return el(
     "li",
     { id: `cite-${citation.n}`, tabindex: "-1", value: String(citation.n) },
     el("div", { class: "source-line" }, titleLink(citation.title, citation.url), " ",
       byline(citation.source, citation.published)),
-    el("blockquote", { class: "passage" }, citation.text),
+    el("blockquote", { class: "passage" }, ...marked(citation.text, short)),
   );
+}
+
+function marked(text, needle) {
+  const at = needle ? text.toLowerCase().indexOf(needle.toLowerCase()) : -1;
+  if (at < 0) return [text];
+  const end = at + needle.length;
+  return [text.slice(0, at), el("mark", { class: "short-answer" }, text.slice(at, end)), text.slice(end)];
 }
 
 function passageItem(passage) {
