@@ -1,14 +1,15 @@
-"""Comparing two runs: metric deltas side by side, and the questions whose verdict flipped.
+"""Comparing runs: metric deltas side by side, and the questions whose verdict flipped.
 
 A run directory holds `results.jsonl`; its metrics are recomputed with `summarize`, so a
 comparison never trusts a stale `summary.json`. Metrics cover each run whole; questions present
-in only one run are listed so a changed suite does not pass unnoticed.
+in only one run are listed so a changed suite does not pass unnoticed. Several runs are compared
+as the first (the base) against each of the others.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -78,6 +79,43 @@ class Comparison:
             "only_in_base": list(self.only_in_base),
             "only_in_new": list(self.only_in_new),
         }
+
+
+@dataclass(frozen=True)
+class Run:
+    """A run directory as a comparison reads it: its name, its rows (one per question id, the
+    last written winning) and the metrics summarized from them."""
+
+    name: str
+    rows: tuple[Mapping[str, Any], ...]
+    metrics: Mapping[str, Any]
+
+
+def load_run(run_dir: str | Path) -> Run:
+    """The run stored in a directory, named as given, raising `RunError` when unreadable."""
+    rows = tuple({row["id"]: row for row in load_rows(run_dir)}.values())
+    return Run(name=str(run_dir), rows=rows, metrics=summarize(rows)["metrics"])
+
+
+def compare_to_first(runs: Sequence[Run]) -> list[Comparison]:
+    """The first run compared with each of the others, in order; needs two runs or more."""
+    if len(runs) < 2:
+        raise ValueError(f"need at least two runs to compare, got {len(runs)}")
+    return [compare_rows(runs[0].rows, other.rows) for other in runs[1:]]
+
+
+def comparisons_to_dict(runs: Sequence[Run], comparisons: Sequence[Comparison]) -> dict[str, Any]:
+    """The JSON of comparing runs: with two, `Comparison.to_dict` as ever; with more, the run
+    names and each run's comparison with the first, naming both."""
+    if len(runs) == 2:
+        return comparisons[0].to_dict()
+    return {
+        "runs": [run.name for run in runs],
+        "comparisons": [
+            {"base": runs[0].name, "new": run.name, **comparison.to_dict()}
+            for run, comparison in zip(runs[1:], comparisons, strict=True)
+        ],
+    }
 
 
 def load_rows(run_dir: str | Path) -> list[dict[str, Any]]:

@@ -3,6 +3,9 @@
 `result_row` scores one answer and returns the row stored in `results.jsonl`; `summarize` reads
 nothing but those rows, so `summary.json` can always be recomputed from `results.jsonl`.
 Answers are the dicts of `qa.types.Answer.to_dict()`; this module does not import `qa`.
+Answer metrics read the answer as a reader would: `accuracy` looks for a gold string anywhere in
+the full text, while `choice_accuracy` and the length metrics read what a reader reads first,
+the answer's `short_answer` (the name, number or phrase asked for) when it has one.
 Retrieval metrics (has_answer@k, mrr@10, doc_recall@10) are scored on a `ranking`: the
 retriever's passages in order, position 1 first, fetched at depth 10 by the runner so that @10
 means 10 even when the answerer reads fewer; without one, on the passages the answer lists.
@@ -15,7 +18,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from eval.normalize import best_token_f1, contains_any, without_citations
+from eval.choices import named_choice
+from eval.normalize import best_token_f1, contains_any, normalize, without_citations
 from eval.suite import SuiteQuestion
 
 UNTYPED = "untyped"
@@ -23,6 +27,7 @@ HIT_DEPTHS = (1, 5, 10)
 RANK_DEPTH = 10
 LATENCY_STAGES = ("retrieve", "answer", "total")
 LATENCY_PERCENTILES = (50, 95)
+SHORT_ANSWER_WORDS = 12
 
 
 @dataclass(frozen=True)
@@ -69,13 +74,33 @@ def _metric_registry() -> dict[str, Metric]:
         ),
         Metric(
             "accuracy",
-            "share of answerable questions whose answer does not abstain and contains a "
-            "gold string (citation markers such as [1] removed first)",
+            "containment accuracy on the full answer text: share of answerable questions whose "
+            "answer does not abstain and contains a gold string (citation markers such as [1] "
+            "removed first)",
         ),
         Metric(
             "token_f1",
             "mean over answerable questions of the best SQuAD token F1 between the answer "
             "without its citation markers and a gold string (0 for an abstention)",
+        ),
+        Metric(
+            "choice_accuracy",
+            "share of answerable questions with choices whose answer names the gold choice "
+            "first: the choice whose words start earliest in the short answer (else in the "
+            "answer), failing that the one most of whose words, over half, it uses; an "
+            "abstention is wrong (null when no answerable question has choices)",
+        ),
+        Metric(
+            "answer_words_median",
+            "median number of words a reader reads first (the short answer when there is one, "
+            "else the answer without citation markers), over non-empty answers that did not "
+            "abstain",
+            "lower",
+        ),
+        Metric(
+            "short_answer_share",
+            f"share of non-empty answers that did not abstain whose text read first (the short "
+            f"answer when there is one, else the answer) has at most {SHORT_ANSWER_WORDS} words",
         ),
         Metric(
             "abstain_precision",
@@ -155,7 +180,8 @@ class QuestionScore:
     """How one answer did; None marks a metric that does not apply to the question.
 
     `right` is what a reader would judge: a correct answer to an answerable question, or an
-    abstention where one was expected.
+    abstention where one was expected. Rows written before a field existed lack it: readers
+    of rows take a missing field as None.
     """
 
     right: bool
@@ -171,6 +197,8 @@ class QuestionScore:
     passage_chars: int
     kept: bool | None = None
     prompt_tokens: int | None = None
+    choice_correct: bool | None = None
+    answer_words: int | None = None
 
 
 def score_question(
@@ -203,6 +231,8 @@ def score_question(
         passage_chars=sum(len(passage["text"]) for passage in passages),
         kept=None if abstained else not answer.get("fallback", False),
         prompt_tokens=answer.get("prompt_tokens"),
+        choice_correct=_choice_correct(question, answer, abstained),
+        answer_words=None if abstained else (_word_count(_read_first(answer)) or None),
     )
 
 
@@ -225,6 +255,7 @@ def result_row(
         "expect_abstain": question.expect_abstain,
         "as_of": question.as_of,
         "answer_docs": list(question.answer_docs),
+        "choices": list(question.choices),
         "answer": dict(answer),
         "metrics": asdict(score_question(question, answer, ranking)),
         "timings_ms": dict(answer.get("timings_ms") or {}),
@@ -271,6 +302,37 @@ def _grade(text: str, abstained: bool, golds: Sequence[str]) -> tuple[bool | Non
     return contains_any(text, golds), best_token_f1(text, golds)
 
 
+def _choice_correct(
+    question: SuiteQuestion, answer: Mapping[str, Any], abstained: bool
+) -> bool | None:
+    """Whether the first choice the answer names is a gold one; None without gold or choices.
+
+    The short answer is read first, as a reader would; the full answer only when the short one
+    names no choice.
+    """
+    if not question.answers or not question.choices:
+        return None
+    if abstained:
+        return False
+    golds = {normalize(gold) for gold in question.answers}
+    for text in (answer.get("short_answer") or "", answer["answer"]):
+        named = named_choice(without_citations(text), question.choices)
+        if named is not None:
+            return named in golds
+    return False
+
+
+def _read_first(answer: Mapping[str, Any]) -> str:
+    """What a reader reads first: the short answer when there is one, else the whole answer."""
+    short = answer.get("short_answer") or ""
+    return without_citations(short if short.strip() else answer["answer"])
+
+
+def _word_count(text: str) -> int:
+    """Words as a reader counts them: a stray "." left where a marker was is not one."""
+    return sum(any(ch.isalnum() for ch in word) for word in text.split())
+
+
 def _emitted_citations(answer: Mapping[str, Any], abstained: bool) -> tuple[list[str], int]:
     """Chunk ids of the kept citations, and how many markers qa dropped as pointing nowhere.
 
@@ -309,6 +371,7 @@ def _aggregate(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     scores = [row["metrics"] for row in rows]
     answerable = [row["metrics"] for row in rows if row["answers"]]
     ranks = [score["first_hit_rank"] for score in answerable]
+    words = [s["answer_words"] for s in scores if s.get("answer_words") is not None]
     summary: dict[str, Any] = {
         "questions": len(rows),
         "answerable": len(answerable),
@@ -327,6 +390,11 @@ def _aggregate(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
         ),
         "accuracy": _mean([score["correct"] for score in answerable]),
         "token_f1": _mean([score["token_f1"] for score in answerable]),
+        "choice_accuracy": _mean(
+            [s["choice_correct"] for s in answerable if s.get("choice_correct") is not None]
+        ),
+        "answer_words_median": percentile([float(n) for n in words], 50),
+        "short_answer_share": _mean([n <= SHORT_ANSWER_WORDS for n in words]),
         **_abstention(rows),
         "false_abstention_rate": _mean([score["abstained"] for score in answerable]),
         "citation_validity": _ratio(

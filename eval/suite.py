@@ -2,8 +2,10 @@
 
 One JSON object a line: `id`, `question`, `answers` (acceptable gold strings, empty when the
 question is unanswerable), `expect_abstain`, and optionally `as_of` (YYYY-MM-DD), `answer_docs`
-(ids of articles that contain the answer) and `type`. Other fields are kept in `extra` and
-ignored. Blank lines are skipped. Every problem is reported at once, so a suite is fixed in one go.
+(ids of articles that contain the answer), `type` and `choices` (the options of a
+multiple-choice question, one of which equals a gold string once normalised when the question
+is answerable). Other fields are kept in `extra` and ignored. Blank lines are skipped. Every
+problem is reported at once, so a suite is fixed in one go.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from eval.normalize import normalize
 from index_store.errors import NewsQAError
 
 _KNOWN_FIELDS = frozenset(
-    {"id", "question", "answers", "expect_abstain", "as_of", "answer_docs", "type"}
+    {"id", "question", "answers", "expect_abstain", "as_of", "answer_docs", "type", "choices"}
 )
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -46,6 +48,7 @@ class SuiteQuestion:
     as_of: str | None = None
     answer_docs: tuple[str, ...] = ()
     type: str | None = None
+    choices: tuple[str, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
 
 
@@ -97,6 +100,8 @@ def suite_hash(questions: Iterable[SuiteQuestion]) -> str:
     """SHA-256 of the questions' content, so two runs can tell whether they used the same suite.
 
     Hashes parsed fields rather than file bytes: reformatting or reordering keys keeps the hash.
+    Choices are hashed inside `extra`, where they lived before they were a field, so a suite
+    keeps the hash its earlier runs recorded.
     """
     canonical = [
         {
@@ -107,7 +112,7 @@ def suite_hash(questions: Iterable[SuiteQuestion]) -> str:
             "as_of": q.as_of,
             "answer_docs": list(q.answer_docs),
             "type": q.type,
-            "extra": q.extra,
+            "extra": {**q.extra, "choices": list(q.choices)} if q.choices else q.extra,
         }
         for q in questions
     ]
@@ -134,6 +139,7 @@ def _question_from(row: dict[str, Any]) -> SuiteQuestion:
         as_of=row.get("as_of"),
         answer_docs=tuple(row.get("answer_docs") or ()),
         type=row.get("type"),
+        choices=tuple(row.get("choices") or ()),
         extra={key: value for key, value in row.items() if key not in _KNOWN_FIELDS},
     )
 
@@ -185,7 +191,22 @@ def _optional_problems(row: dict[str, Any]) -> list[str]:
         reasons.append("'answer_docs' must be a list of non-empty article ids or null")
     if row.get("type") is not None and not isinstance(row["type"], str):
         reasons.append("'type' must be a string or null")
+    reasons.extend(_choices_problems(row))
     return reasons
+
+
+def _choices_problems(row: dict[str, Any]) -> list[str]:
+    """A multiple-choice question must offer its gold answer, or no reply could be right."""
+    choices, answers = row.get("choices"), row.get("answers")
+    if choices is None:
+        return []
+    if not isinstance(choices, list) or not all(isinstance(c, str) for c in choices):
+        return ["'choices' must be a list of strings or null"]
+    if choices and _is_string_list(answers) and answers:
+        golds = {normalize(gold) for gold in answers}
+        if not any(normalize(choice) in golds for choice in choices):
+            return ["no choice equals an answer once normalised, so no choice can be right"]
+    return []
 
 
 def _is_iso_date(value: Any) -> bool:

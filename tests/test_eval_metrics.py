@@ -34,6 +34,7 @@ def answer(
     passages: list[dict] | None = None,
     cited: tuple[str, ...] = (),
     timings: dict | None = None,
+    short: str | None = None,
 ) -> dict:
     citations = [
         {
@@ -59,6 +60,7 @@ def answer(
         "dropped_citations": [],
         "notes": [],
         "timings_ms": timings or {},
+        **({} if short is None else {"short_answer": short}),
     }
 
 
@@ -68,6 +70,7 @@ def question(
     *,
     type=None,
     answer_docs=(),
+    choices=(),
 ) -> SuiteQuestion:
     return SuiteQuestion(
         id=qid,
@@ -76,6 +79,7 @@ def question(
         expect_abstain=not answers,
         answer_docs=tuple(answer_docs),
         type=type,
+        choices=tuple(choices),
     )
 
 
@@ -225,6 +229,127 @@ def test_citation_markers_are_not_part_of_the_graded_answer():
     )
     assert m["accuracy"] == 1 / 2
     assert m["token_f1"] == pytest.approx((0 + 2 * (1 / 6) * 1 / (1 / 6 + 1)) / 2)
+
+
+CHOICES = ("Sergey Lavrov", "Vladimir Putin", "Xi Jinping", "Joe Biden")
+
+
+def choice_right(text: str, choices=CHOICES, golds=("Sergey Lavrov",), **kw) -> bool | None:
+    return score_question(
+        question(answers=golds, choices=choices), answer(text, **kw)
+    ).choice_correct
+
+
+@pytest.mark.parametrize(
+    ("text", "right"),
+    [
+        ("Sergey Lavrov met Vladimir Putin.", True),
+        ("Vladimir Putin, not Sergey Lavrov, went. [1]", False),
+        ("It was the Sergey-Lavrov who went", False),
+        ("SERGEY LAVROV", True),
+        ("Nobody named in the choices", False),
+        ("", False),
+    ],
+)
+def test_choice_accuracy_takes_the_first_choice_named(text, right):
+    assert choice_right(text) is right
+
+
+def test_a_choice_starting_where_another_does_wins_when_longer():
+    choices = ("New York", "New York City", "Boston")
+    assert choice_right("New York City officials", choices, ("New York City",)) is True
+    assert choice_right("New York state officials", choices, ("New York City",)) is False
+
+
+CONINGSBY = "Coningsby, Lincolnshire"
+ST_JAMES = "St James’s Park, London"
+
+
+@pytest.mark.parametrize(
+    ("text", "gold", "right"),
+    [
+        ("It was recorded at Coningsby in Lincolnshire.", CONINGSBY, True),
+        ("Lincolnshire, at Coningsby", CONINGSBY, True),
+        ("a park in London", ST_JAMES, False),
+        ("James's park", ST_JAMES, False),
+        ("St James's park", ST_JAMES, True),
+        ("St James's park in London, not Coningsby", ST_JAMES, True),
+    ],
+)
+def test_a_text_naming_no_choice_names_the_one_over_half_of_whose_words_it_uses(text, gold, right):
+    choices = (CONINGSBY, "Heathrow airport", "St James's Park, London")
+    assert choice_right(text, choices, (gold,)) is right
+
+
+def test_word_overlap_tie_between_choices_names_none():
+    choices = ("John Smith Jr", "John Smith Sr")
+    assert choice_right("Smith, John", choices, ("John Smith Jr",)) is False
+
+
+def test_short_answer_is_read_before_the_answer():
+    told = "Vladimir Putin said Sergey Lavrov would go."
+    assert choice_right(told, short="Sergey Lavrov [1]") is True
+    assert choice_right("Sergey Lavrov went.", short="Vladimir Putin") is False
+    # "Lavrov" is half of "Sergey Lavrov", not over half: the full answer is read instead.
+    assert choice_right(told, short="Lavrov") is False
+    assert choice_right("Sergey Lavrov went [1].", short="the foreign minister") is True
+    assert choice_right("Sergey Lavrov went.", short="  ") is True
+
+
+def test_choice_accuracy_counts_abstentions_wrong_and_needs_choices_and_gold():
+    with_choices = {"choices": CHOICES}
+    m = metrics_of(
+        (question("right", ("Sergey Lavrov",), **with_choices), answer("Sergey Lavrov")),
+        (
+            question("abstained", ("Sergey Lavrov",), **with_choices),
+            answer("Sergey Lavrov", abstained=True),
+        ),
+        (question("no-choices", ("Sergey Lavrov",)), answer("Vladimir Putin")),
+        (question("u", (), **with_choices), answer("Vladimir Putin")),
+    )
+    assert m["choice_accuracy"] == 0.5
+    assert metrics_of((question(), answer("Lavrov")))["choice_accuracy"] is None
+    assert score_question(question("u", (), choices=CHOICES), answer("x")).choice_correct is None
+
+
+def test_accuracy_stays_containment_on_the_full_answer():
+    q = question(answers=("Sergey Lavrov",), choices=CHOICES)
+    m = metrics_of((q, answer("Vladimir Putin and then Sergey Lavrov", short="Vladimir Putin")))
+    assert (m["accuracy"], m["choice_accuracy"]) == (1.0, 0.0)
+
+
+def test_answer_length_counts_what_a_reader_reads_first():
+    long_answer = "He said that " + "very " * 15 + "much [1]."
+    rows = [
+        result_row(question("short"), answer(long_answer, short="Sergey Lavrov [1]")),
+        result_row(question("plain"), answer("Lavrov went to Paris [1] [2].")),
+        result_row(question("long"), answer(long_answer)),
+        result_row(question("abstained"), answer("I cannot answer that.", abstained=True)),
+        result_row(question("failed"), answer(), error="the model server is unreachable"),
+    ]
+    assert [r["metrics"]["answer_words"] for r in rows] == [2, 4, 19, None, None]
+    m = summarize(rows)["metrics"]
+    assert m["answer_words_median"] == 4.0
+    assert m["short_answer_share"] == pytest.approx(2 / 3)
+    assert METRICS["answer_words_median"].better == "lower"
+    assert METRICS["short_answer_share"].better == "higher"
+    assert summarize([])["metrics"]["answer_words_median"] is None
+
+
+def test_rows_written_before_choices_and_lengths_still_summarize():
+    rows = [
+        result_row(question("a", choices=("Lavrov", "Putin")), answer("Lavrov")),
+        result_row(UNANSWERABLE, answer(abstained=True)),
+    ]
+    for row in rows:
+        del row["choices"], row["metrics"]["choice_correct"], row["metrics"]["answer_words"]
+    m = summarize(rows)["metrics"]
+    assert (m["choice_accuracy"], m["answer_words_median"], m["short_answer_share"]) == (
+        None,
+        None,
+        None,
+    )
+    assert (m["accuracy"], m["abstain_recall"]) == (1.0, 1.0)
 
 
 def test_unanswerable_question_has_no_answer_score():
@@ -409,6 +534,7 @@ def test_result_row_shape_and_summary_recomputed_from_jsonl():
         "expect_abstain",
         "as_of",
         "answer_docs",
+        "choices",
         "answer",
         "metrics",
         "timings_ms",

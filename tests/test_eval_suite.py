@@ -52,8 +52,9 @@ def test_good_suite_loads_with_optional_and_extra_fields(tmp_path):
         "2025-01-31",
         "null",
     )
-    assert q2.answer_docs == ("doc-1",) and q2.extra == {"choices": ["a", "b"]}
-    assert suite.questions[2].answer_docs == () and suite.hash == suite_hash(suite.questions)
+    assert q2.answer_docs == ("doc-1",) and q2.choices == ("a", "b") and q2.extra == {}
+    assert suite.questions[2].answer_docs == () and suite.questions[2].choices == ()
+    assert suite.hash == suite_hash(suite.questions)
 
 
 def test_every_bad_line_is_reported_with_its_number(tmp_path):
@@ -113,6 +114,50 @@ def test_every_bad_line_is_reported_with_its_number(tmp_path):
 def test_parse_suite_rejects(lines, reason):
     with pytest.raises(SuiteError, match=reason):
         parse_suite(lines, source="s.jsonl")
+
+
+@pytest.mark.parametrize(
+    ("choices", "problem"),
+    [
+        ("Lavrov", "'choices' must be a list of strings or null"),
+        (["Lavrov", 3], "'choices' must be a list of strings or null"),
+        ({"a": "Lavrov"}, "'choices' must be a list of strings or null"),
+        (
+            ["Putin", "Xi"],
+            "no choice equals an answer once normalised, so no choice can be right",
+        ),
+    ],
+)
+def test_bad_choices_are_one_problem_each(choices, problem):
+    with pytest.raises(SuiteError) as error:
+        parse_suite([line(choices=choices)], source="s.jsonl")
+    assert error.value.problems == (f"s.jsonl:1: {problem}",)
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"choices": None},
+        {"choices": []},
+        {"choices": ["the LAVROV!", "Putin", ""]},
+        {"choices": ["Lavrov", "Putin"], "answers": [], "expect_abstain": True},
+        {"choices": ["Putin", "Xi"], "answers": [], "expect_abstain": True},
+    ],
+)
+def test_good_choices_load(fields):
+    (question,) = parse_suite([line(**fields)])
+    assert question.choices == tuple(fields["choices"] or ())
+    assert "choices" not in question.extra
+
+
+def test_hash_is_the_one_runs_recorded_before_choices_were_a_field():
+    """Pinned to the hashes of the code before `choices` was a field (then kept in `extra`)."""
+    assert suite_hash(parse_suite([line()])) == (
+        "85c2ef7e48bdecb8aa91054550ae0a6b5faa4df9c67a466c80fa6a7ca0c2c7a1"
+    )
+    assert suite_hash(parse_suite([line(choices=["Lavrov", "Putin"])])) == (
+        "376913463de9e918625dec825ee9ddd50246396f24458c89c4d5dfbec06dc0d9"
+    )
 
 
 def test_missing_file_is_a_suite_error(tmp_path):

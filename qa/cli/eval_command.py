@@ -1,4 +1,4 @@
-"""`newsqa eval SUITE` scores the pipeline on a suite; `newsqa eval compare A B` diffs two runs.
+"""`newsqa eval SUITE` scores the pipeline on a suite; `newsqa eval compare A B...` diffs runs.
 
 `eval` is a group whose first argument names a subcommand only when it is one (`run`,
 `compare`); anything else is a suite, so `newsqa eval SUITE` means `newsqa eval run SUITE`.
@@ -44,7 +44,7 @@ eval_app = typer.Typer(
     no_args_is_help=True,
     subcommand_metavar="SUITE [OPTIONS] | COMMAND [ARGS]...",
     help="Score answers, retrieval, citations and abstention on a suite: "
-    "`newsqa eval SUITE`, `newsqa eval compare RUN_A RUN_B`.",
+    "`newsqa eval SUITE`, `newsqa eval compare RUN_A RUN_B [RUN_C...] [--html FILE]`.",
 )
 
 
@@ -108,19 +108,42 @@ def run(
 @eval_app.command()
 @user_errors
 def compare(
-    run_a: Annotated[Path, typer.Argument(help="The base run folder.")],
-    run_b: Annotated[Path, typer.Argument(help="The new run folder.")],
+    run_dirs: Annotated[
+        list[Path],
+        typer.Argument(help="Two or more run folders; the first is the base.", show_default=False),
+    ],
     json_output: JsonOption = False,
+    html_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--html",
+            metavar="FILE",
+            help="Also write one self-contained page showing the runs side by side as charts.",
+        ),
+    ] = None,
 ) -> None:
-    """Metric deltas of two runs side by side, and the questions that flipped."""
-    from eval import compare_runs
-    from eval.report import render_comparison
+    """Metric deltas of runs side by side, and the questions that flipped from the first run."""
+    from eval.compare import compare_to_first, comparisons_to_dict, load_run
+    from eval.report import render_comparison_html, render_comparisons
 
-    comparison = compare_runs(run_a, run_b)
+    if len(run_dirs) < 2:
+        raise BadSetting("eval compare needs at least two run folders")
+    runs = [load_run(run_dir) for run_dir in run_dirs]
+    comparisons = compare_to_first(runs)
     if json_output:
-        print_json(comparison.to_dict())
+        print_json(comparisons_to_dict(runs, comparisons))
     else:
-        typer.echo(render_comparison(comparison, str(run_a), str(run_b)), nl=False)
+        typer.echo(render_comparisons(runs, comparisons), nl=False)
+    if html_file is not None:
+        _write_page(html_file, render_comparison_html(runs, comparisons))
+        typer.echo(f"wrote {html_file}", err=True)
+
+
+def _write_page(path: Path, page: str) -> None:
+    try:
+        path.write_text(page, encoding="utf-8")
+    except OSError as exc:
+        raise BadSetting(f"--html {path}: cannot write: {exc.strerror or exc}") from exc
 
 
 def _metrics_table(summary: dict[str, Any]) -> str:
