@@ -7,8 +7,8 @@ import pytest
 
 from qa.models.base import ABSTAIN_PHRASE, ModelContext
 from qa.models.extractive.abstain import phrase_coverage
-from qa.reading.answer_types import expected_kind, novel_answer, offers_kind
 from qa.models.extractive.model import MAX_ANSWER_WORDS, ExtractiveModel, shorten
+from qa.reading.answer_types import expected_kind, novel_answer, offers_kind
 from qa.retrieval.dedupe import near_duplicate, shingles
 from qa.retrieval.passages import expand, free_run
 from qa.settings import Settings

@@ -13,7 +13,10 @@ from qa.reading.short_answer import ReadSentence, rank_spans, short_of
 from qa.reading.subject import about_subject, subject_terms
 
 GLOBES = "Which comedian made history as the Golden Globes' first solo female host?"
-GLASER = "Comedian Nikki Glaser made history on Sunday as the first woman to host the Golden Globes solo."
+GLASER = "Comedian Nikki Glaser made history on Sunday as the first woman to host the Golden Globes"
+
+
+JOBS = "How many jobs will Lumenfold create at its new Harrowgate engineering hub?"
 
 
 def run(*args: str):
@@ -39,7 +42,7 @@ def ask_json(store, question: str) -> dict:
         (
             "Which country was put back on the list of state sponsors of terrorism?",
             "place",
-            "The administration returned Cuba to the list of state sponsors of terrorism on Monday.",
+            "The administration returned Cuba to the list of state sponsors of terrorism.",
             "Cuba",
         ),
         (
@@ -89,7 +92,9 @@ def test_the_subject_is_the_questions_names_or_else_its_nouns():
 
 
 def test_ask_puts_the_number_asked_for_first_and_cites_it(demo_store):
-    answer = ask_json(demo_store, "How many jobs will Lumenfold create at its new Harrowgate engineering hub?")
+    answer = ask_json(
+        demo_store, "How many jobs will Lumenfold create at its new Harrowgate engineering hub?"
+    )
     assert answer["short_answer"] == "120"
     assert answer["answer"].startswith("120 [1]")
     assert "will create 120 jobs" in answer["answer"], "the sentence follows as context"

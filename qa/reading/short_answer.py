@@ -19,8 +19,8 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING
 
 from index_store.terms import terms
-from qa.reading.answer_types import counted_nouns
 from qa.reading.answer_kinds import span_fits
+from qa.reading.answer_types import counted_nouns
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc, Span
@@ -153,9 +153,7 @@ def rank_spans(
     _merge_parts(found)
     lowered = [p.lower() for p in passages]
     lowered_titles = [t.lower() for t in titles]
-    ranked = [
-        _candidate(item, lowered, lowered_titles) for item in found.values() if item.kind > 0
-    ]
+    ranked = [_candidate(item, lowered, lowered_titles) for item in found.values() if item.kind > 0]
     return sorted(ranked, key=lambda c: -c.score)
 
 
