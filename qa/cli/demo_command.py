@@ -29,6 +29,7 @@ def demo(
 ) -> None:
     """Ingest the bundled demo articles (original fiction) and answer a question with citations."""
     from qa.cli.render import render_answer
+    from qa.models.default_model import answers_extractively
     from qa.paths import user_dir
 
     newsqa = open_newsqa(store or user_dir() / "demo-store")
@@ -39,3 +40,18 @@ def demo(
     )
     typer.echo(f"Q: {question}\n")
     typer.echo(render_answer(newsqa.ask(question)))
+    if answers_extractively(newsqa.settings.model):
+        typer.echo(f"\n{_local_model_hint()}")
+
+
+def _local_model_hint() -> str:
+    """Where the better answers are, for someone still on the built-in extractive answerer."""
+    from qa.cli.model_commands import make_default_command
+    from qa.models.pull import KNOWN, RECOMMENDED
+
+    known = KNOWN[RECOMMENDED]
+    return (
+        f"tip: short answers from a local model ({known.size / 1e9:.1f} GB download):\n"
+        "  pip install 'newsqa[llamacpp]'   # the llamacpp extra: builds llama.cpp, minutes\n"
+        f"  {make_default_command(RECOMMENDED)}"
+    )

@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from qa.cli.common import JsonOption, print_json, user_errors
+
+if TYPE_CHECKING:
+    from qa.models.default_model import DefaultModel
 
 models_app = typer.Typer(
     invoke_without_command=True,
@@ -36,6 +39,7 @@ def models(ctx: typer.Context, json_output: JsonOption = False) -> None:
         return
     from dataclasses import asdict
 
+    from qa.models.default_model import default_model
     from qa.models.listing import list_models
     from qa.settings import load_settings
 
@@ -53,7 +57,51 @@ def models(ctx: typer.Context, json_output: JsonOption = False) -> None:
     for named in listing.named:
         mark = "yes" if named.usable else "no "
         typer.echo(f"{mark}  {named.name:<18} {named.spec}  [{named.file}]")
-    typer.echo(f"\ndefault model: {listing.default} (set `model` in config.toml or NEWSQA_MODEL)")
+    typer.echo(f"\n{_describe(default_model())}; change it: newsqa models default NAME")
+
+
+@models_app.command("default")
+@user_errors
+def default(
+    name: Annotated[
+        str | None,
+        typer.Argument(help="A named model or a model spec; none: show the current default."),
+    ] = None,
+    reset: Annotated[
+        bool, typer.Option("--reset", help="Back to the built-in default (extractive).")
+    ] = False,
+) -> None:
+    """Show or set the answer model of `ask`, `serve`, `mcp` and `eval` when -m is not given.
+
+    It is kept as `model` in config.toml; NEWSQA_MODEL and -m still win over it.
+    """
+    from qa.models.default_model import default_model, set_default_model
+
+    if name is not None and reset:
+        typer.echo("error: give a model or --reset, not both", err=True)
+        raise typer.Exit(1)
+    chosen = set_default_model(name) if name is not None or reset else default_model()
+    typer.echo(_describe(chosen))
+    if not chosen.status.usable:
+        typer.echo(f"note: {chosen.spec} cannot answer yet: {chosen.status.detail}", err=True)
+
+
+def _describe(chosen: DefaultModel) -> str:
+    """'default model: qwen (from /home/me/.../config.toml)', saying what overrides what."""
+    from qa.paths import config_file
+
+    origin = {
+        "built-in": "built-in default",
+        "config": f"from {config_file()}",
+        "env": "from NEWSQA_MODEL",
+    }[chosen.origin]
+    if chosen.origin == "env" and chosen.configured is not None:
+        origin += f", over {chosen.configured} in {config_file()}"
+    return f"default model: {chosen.spec} ({origin})"
+
+
+def make_default_command(name: str) -> str:
+    return f"newsqa models pull {name} && newsqa models default {name}"
 
 
 @models_app.command("add")
@@ -85,10 +133,13 @@ def remove(name: Annotated[str, typer.Argument(help="A named model.")]) -> None:
 @user_errors
 def pull(
     source: Annotated[
-        str, typer.Argument(help="A known model (see --help), or hf:OWNER/REPO/FILE.gguf.")
-    ],
+        str | None,
+        typer.Argument(
+            help="A known model, or hf:OWNER/REPO/FILE.gguf; none: list the known models."
+        ),
+    ] = None,
     name: Annotated[
-        str | None, typer.Option("--name", help="Name to give it [default: the source].")
+        str | None, typer.Option("--name", help="Name to give it (default: the source).")
     ] = None,
     sha256: Annotated[
         str | None, typer.Option("--sha256", help="The file's sha256 (for hf: sources).")
@@ -96,14 +147,29 @@ def pull(
 ) -> None:
     """Download a GGUF from the Hugging Face Hub, check its sha256, and name it.
 
-    Known models: qwen2.5-coder-1.5b-instruct (1.1 GB), qwen2.5-coder-0.5b-instruct (0.5 GB).
+    Without a source, list the known models: their size and what each is good for.
     """
     from qa.models.pull import pull as fetch
     from qa.models.registry import providers
 
+    if source is None:
+        _list_known()
+        return
     default = source.rsplit("/", 1)[-1].removesuffix(".gguf").lower()
     named = fetch(source, name or default, set(providers()), sha256)
     typer.echo(f"{named.name} = {named.spec}  (use: newsqa ask -m {named.name} ...)")
+    typer.echo(f"make it the default: newsqa models default {named.name}")
+
+
+def _list_known() -> None:
+    from qa.models.pull import KNOWN, RECOMMENDED
+
+    typer.echo("known models (newsqa models pull NAME):")
+    for name, known in KNOWN.items():
+        typer.echo(f"  {name:<28} {known.size / 1e9:.1f} GB  {known.about}")
+    typer.echo("any other GGUF: newsqa models pull hf:OWNER/REPO/FILE.gguf --sha256 HEX")
+    typer.echo("they answer in-process, with the llamacpp extra: pip install 'newsqa[llamacpp]'")
+    typer.echo(f"pull one and make it the default:\n  {make_default_command(RECOMMENDED)}")
 
 
 @keys_app.command("set")
