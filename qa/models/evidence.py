@@ -52,10 +52,7 @@ def select_evidence(
             break
         chosen[i] |= new
         spent += extra
-    return [
-        replace(p, text=_excerpt(sentences[i], chosen[i]), sentence_spans=())
-        for i, p in enumerate(passages)
-    ]
+    return [_excerpted(p, sentences[i], chosen[i]) for i, p in enumerate(passages)]
 
 
 def _size(sentences: list[str], positions: set[int]) -> int:
@@ -66,12 +63,15 @@ def _around(position: int, count: int) -> set[int]:
     return set(range(max(0, position - NEIGHBOURS), min(count, position + NEIGHBOURS + 1)))
 
 
-def _excerpt(sentences: list[str], positions: set[int]) -> str:
-    """The chosen sentences in order; a gap between two of them is marked with an ellipsis."""
-    text, previous = "", None
+def _excerpted(passage: Passage, sentences: list[str], positions: set[int]) -> Passage:
+    """The passage cut to the chosen sentences in order, a gap between two of them marked with
+    an ellipsis; its sentence spans are those sentences', so that a reader of the excerpt (the
+    candidate answers, `qa.models.candidates`) splits it as the passage was split."""
+    text, spans, previous = "", [], None
     for i in sorted(positions):
         if previous is not None:
             text += " " if i == previous + 1 else GAP
+        spans.append((len(text), len(text) + len(sentences[i])))
         text += sentences[i]
         previous = i
-    return text
+    return replace(passage, text=text, sentence_spans=tuple(spans))

