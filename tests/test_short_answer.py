@@ -46,6 +46,12 @@ def ask_json(store, question: str) -> dict:
             "Cuba",
         ),
         (
+            "Which oil giant announced plans to cut 4,700 jobs?",
+            "name",
+            "BP chief executive Murray Auchincloss said the company would cut 4,700 jobs.",
+            "BP",
+        ),
+        (
             "When did the bridge reopen to traffic?",
             "time",
             "The bridge reopened to traffic on 21 May 2025, after the council spent £4.1 million.",

@@ -26,9 +26,9 @@ from qa.models.base import (
     StreamingModel,
     WindowedModel,
 )
-from qa.reading.answer_types import FINE_KINDS, expected_kind, shows_value
 from qa.models.prompting import build_prompt, fit_passages
 from qa.models.registry import resolve, split_spec
+from qa.reading.answer_types import FINE_KINDS, expected_kind, shows_value
 from qa.types import Answer, Citation, Passage
 
 EXTRACTIVE = "extractive"

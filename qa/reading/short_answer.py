@@ -19,27 +19,32 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING
 
 from index_store.terms import terms
-from qa.reading.answer_kinds import span_fits
+from qa.reading.answer_kinds import refined_kind, span_fits
 from qa.reading.answer_types import counted_nouns
+from qa.reading.question_terms import covered, term_weights
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc, Span
 
 SPAN_WEIGHTS = {
-    "bias": -3.0,
-    "relevance": 2.0,
-    "support": 1.5,
-    "spread": 1.0,
-    "title": 0.5,
-    "kind": 2.0,
-    "near": 1.0,
-    "focus": 1.0,
-    "entity": 0.5,
-    "asked": -1.0,
+    "bias": -5.58,
+    "relevance": 2.268,
+    "support": 0.887,
+    "spread": 2.203,
+    "title": 1.263,
+    "kind": 2.509,
+    "near": 0.762,
+    "focus": -1.108,
+    "entity": 0.62,
+    "asked": 0.205,
+    "window": -0.145,
 }
 """Fitted by bench/fit_short_answers.py (eval/RESULTS.md); the names are SpanFeatures fields."""
 SUPPORT_CAP = 3.0
 """Summed sentence relevance at which a candidate counts as fully supported."""
+WINDOW = 8
+"""Words on either side of a candidate that count as its context: an answer is said beside the
+words of the question it answers."""
 FOCUS_WINDOW = 3
 """Words between a candidate and the question's focus noun ("city", "comedian") that still make
 it the thing the noun names ("the comedian Nikki Glaser", "New York became the first city")."""
@@ -70,7 +75,8 @@ class SpanFeatures:
     names it; kind: it is of the kind asked for (`answer_kinds.span_fits`); near: 1 / (1 + words
     between it and the nearest question term); focus: it stands within FOCUS_WINDOW words of
     the question's focus noun; entity: a named entity rather than a plain noun phrase; asked:
-    share of its terms the question already has.
+    share of its terms the question already has; window: the largest share of the question's
+    term weight among the WINDOW words on either side of one of its occurrences.
     """
 
     relevance: float
@@ -82,6 +88,7 @@ class SpanFeatures:
     focus: float
     entity: float
     asked: float
+    window: float
 
 
 @dataclass(frozen=True)
@@ -116,6 +123,7 @@ class _Found:
     support: float = 0.0
     near: float = 0.0
     focus: float = 0.0
+    window: float = 0.0
     words: frozenset[str] = field(default_factory=frozenset)
 
 
@@ -145,11 +153,15 @@ def rank_spans(
     if not sentences:
         return []
     docs = parse([question, *(s.text for s in sentences)])
-    asked = set(terms(question))
-    focus = _focus_terms(docs[0]) | (counted_nouns(question) if kind == "count" else set())
+    focus_words = _focus_words(docs[0])
+    kind = refined_kind(kind, {w.lower() for w in focus_words})
+    focus = set(terms(" ".join(focus_words)))
+    if kind == "count":
+        focus |= counted_nouns(question)
     found: dict[str, _Found] = {}
+    weight = term_weights(question)
     for sentence, doc in zip(sentences, docs[1:]):
-        _read(doc, sentence, kind, asked, focus, found)
+        _read(doc, sentence, kind, weight, focus, found)
     _merge_parts(found)
     lowered = [p.lower() for p in passages]
     lowered_titles = [t.lower() for t in titles]
@@ -171,11 +183,12 @@ def _read(
     doc: Doc,
     sentence: ReadSentence,
     kind: str,
-    asked: set[str],
+    weight: dict[str, float],
     focus: set[str],
     found: dict[str, _Found],
 ) -> None:
     """Add the candidates of one parsed sentence to `found`."""
+    asked = set(weight)
     token_terms = [set(terms(t.text)) for t in doc]
     question_at = [i for i, have in enumerate(token_terms) if have & asked]
     focus_at = [i for i, have in enumerate(token_terms) if have & focus]
@@ -198,19 +211,40 @@ def _read(
         inside = range(span.start, span.end)
         item.near = max(item.near, _closeness(inside, question_at))
         item.focus = max(item.focus, float(_closeness(inside, focus_at) >= 1 / (FOCUS_WINDOW + 1)))
+        around = range(max(0, span.start - WINDOW), min(len(doc), span.end + WINDOW))
+        context = set().union(*(token_terms[i] for i in around if i not in inside))
+        item.window = max(item.window, covered(weight, context))
 
 
 def _spans(doc: Doc) -> list[tuple[Span, bool]]:
-    """Named entities, and noun phrases that hold none (their head and its modifiers)."""
+    """Named entities, runs of proper nouns the tagger saw but the entity model missed ("BP
+    chief executive ..."), and noun phrases that hold neither (their head and modifiers)."""
     entities = list(doc.ents)
     taken = {i for e in entities for i in range(e.start, e.end)}
+    names = [r for r in _proper_runs(doc) if not any(i in taken for i in range(r.start, r.end))]
+    taken |= {i for r in names for i in range(r.start, r.end)}
     phrases = []
     for chunk in doc.noun_chunks:
         if chunk.root.pos_ in _SKIPPED_HEADS or any(i in taken for i in range(*_bounds(chunk))):
             continue
         start = next((t.i for t in chunk if t.pos_ not in ("DET", "PRON")), chunk.root.i)
         phrases.append(doc[start : chunk.end])
-    return [(e, True) for e in entities] + [(p, False) for p in phrases if len(p)]
+    found = [(e, True) for e in entities] + [(n, True) for n in names]
+    return found + [(p, False) for p in phrases if len(p)]
+
+
+def _proper_runs(doc: Doc) -> list[Span]:
+    """Maximal runs of proper nouns, labelled PROPN."""
+    from spacy.tokens import Span
+
+    runs, start = [], None
+    for token in [*doc, None]:
+        if token is not None and token.pos_ == "PROPN":
+            start = token.i if start is None else start
+        elif start is not None:
+            runs.append(Span(doc, start, token.i if token is not None else len(doc), "PROPN"))
+            start = None
+    return runs
 
 
 def _bounds(span: Span) -> tuple[int, int]:
@@ -227,15 +261,15 @@ def _closeness(inside: range, positions: list[int]) -> float:
     return 1.0 / (1 + min(gaps)) if gaps else 0.0
 
 
-def _focus_terms(question: Doc) -> set[str]:
-    """Stems of the noun a wh-word qualifies and its compounds ("which oil giant" → oil, giant;
-    "in which city" → city), empty for who/when/how questions."""
+def _focus_words(question: Doc) -> list[str]:
+    """The noun a wh-word qualifies and its compounds ("which oil giant" → oil, giant; "in which
+    city" → city), empty for who/when/how questions."""
     for token in question:
         if token.lower_ in ("which", "what") and token.dep_ == "det":
             head = token.head
             words = [t.text for t in head.children if t.dep_ in ("compound", "amod")]
-            return set(terms(" ".join([*words, head.text])))
-    return set()
+            return [*words, head.text]
+    return []
 
 
 def _merge_parts(found: dict[str, _Found]) -> None:
@@ -257,6 +291,7 @@ def _merge_parts(found: dict[str, _Found]) -> None:
         whole.support += part.support
         whole.near = max(whole.near, part.near)
         whole.focus = max(whole.focus, part.focus)
+        whole.window = max(whole.window, part.window)
         del found[short]
 
 
@@ -278,5 +313,6 @@ def _candidate(item: _Found, passages: list[str], titles: list[str]) -> SpanCand
             focus=item.focus,
             entity=float(item.entity),
             asked=item.asked,
+            window=item.window,
         ),
     )

@@ -4,7 +4,7 @@ Sharing words with a question is not being about it: "What is the latest on the 
 "latest" with a port story that never mentions a ferry. The subject is the question's names
 (its named entities), or when it names nothing, its nouns outside the one the wh-word asks for
 ("which city" asks for a city; the city is not the subject). A passage is about the subject
-when its title and text hold at least SUBJECT_SHARE of the subject's term weight.
+when its title and text name at least SUBJECT_SHARE of it, by weight.
 """
 
 from __future__ import annotations
@@ -23,27 +23,29 @@ _NOT_NAMES = frozenset(
 
 
 @lru_cache(maxsize=256)
-def subject_terms(question: str) -> frozenset[str]:
-    """Stems of the question's names, or of its nouns when it names nothing (but the noun the
-    wh-word asks for); empty when it has neither."""
+def subject_terms(question: str) -> tuple[frozenset[str], ...]:
+    """The question's names, or its nouns when it names nothing (but the noun the wh-word asks
+    for), each as the set of its stems; empty when it has neither."""
     from qa.reading.language import parse
 
     (doc,) = parse([question])
     names = [e.text for e in doc.ents if e.label_ not in _NOT_NAMES]
-    if names:
-        return frozenset(terms(" ".join(names)))
-    asked_for = {t.head.i for t in doc if t.lower_ in ("which", "what") and t.dep_ == "det"}
-    nouns = [t.text for t in doc if t.pos_ in ("NOUN", "PROPN") and t.i not in asked_for]
-    return frozenset(terms(" ".join(nouns)))
+    if not names:
+        asked_for = {t.head.i for t in doc if t.lower_ in ("which", "what") and t.dep_ == "det"}
+        names = [t.text for t in doc if t.pos_ in ("NOUN", "PROPN") and t.i not in asked_for]
+    groups = (frozenset(terms(name)) for name in names)
+    return tuple(dict.fromkeys(g for g in groups if g))
 
 
 def about_subject(question: str, text: str) -> bool:
-    """Whether `text` (a passage's title and text) holds SUBJECT_SHARE of the question's
-    subject, by weight (rarer words weigh more); true when the subject is unknown."""
-    subject = subject_terms(question)
-    weights = {t: w for t, w in term_weights(question).items() if t in subject}
-    total = sum(weights.values())
-    if not total:
+    """Whether `text` (a passage's title and text) names SUBJECT_SHARE of the question's subject,
+    by weight (rarer names weigh more; a name counts when any of its words is there: "Trump"
+    for "Donald Trump"); true when the subject is unknown."""
+    groups = subject_terms(question)
+    if not groups:
         return True
+    weight = term_weights(question)
+    weights = [max(weight.get(t, 1.0) for t in group) for group in groups]
     present = set(terms(text))
-    return sum(w for t, w in weights.items() if t in present) / total >= SUBJECT_SHARE
+    found = sum(w for group, w in zip(groups, weights) if group & present)
+    return found / sum(weights) >= SUBJECT_SHARE

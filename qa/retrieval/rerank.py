@@ -12,8 +12,8 @@ from dataclasses import replace
 
 from index_store.manifest import ChunkRecord
 from index_store.terms import terms
-from qa.retrieval.candidates import Candidate
 from qa.reading.question_terms import covered, term_weights
+from qa.retrieval.candidates import Candidate
 
 
 def coverage(question_weight: dict[str, float], title: str, chunk: ChunkRecord) -> float:

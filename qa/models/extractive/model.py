@@ -20,14 +20,14 @@ from index_store.markers import neutralise_markers
 from index_store.terms import query_words, stems, terms
 from qa.models.base import ABSTAIN_PHRASE, ModelContext, ProviderStatus
 from qa.models.extractive.abstain import should_abstain
-from qa.reading.answer_types import expected_kind, novel_answer, offers_kind
 from qa.models.extractive.sentences import (
     ScoredSentence,
     SentenceFeatures,
     passage_sentences,
 )
-from qa.reading.short_answer import ReadSentence, SpanCandidate, best_span
+from qa.reading.answer_types import expected_kind, novel_answer, offers_kind
 from qa.reading.question_terms import covered, term_weights
+from qa.reading.short_answer import ReadSentence, SpanCandidate, best_span
 from qa.types import Passage
 
 MIN_WORDS = 4
@@ -35,8 +35,10 @@ MAX_ANSWER_WORDS = 60
 """An answer quotes at most this many words: a run-on sentence is cut around its match, and a
 second sentence is added only when both fit."""
 NEAR_WORDS = 6
-READ_SENTENCES = 8
-"""The sentences searched for the short answer: the best ones, where the answer stands."""
+READ_SENTENCES = 1
+"""The sentences searched for the short answer: the best one only. On the dev questions the
+answer stands there more often than anywhere else; reading the best 2 or 8 instead picked
+the right choice less often (.386, .404 against .474 on the grounded ones)."""
 MAX_EMBEDDED = 24
 """Only the sentences that share most with the question (or follow one that does) are embedded
 and scored: the rest cannot win, and embedding every sentence of five passages cost ~1 s."""
