@@ -18,6 +18,7 @@ Model names: qwen0.5, qwen1.5 (../shared/models/get_model.py), qwen1.5-q4_0 (mad
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import statistics
 import subprocess
@@ -40,7 +41,8 @@ RESULTS = benchlib.BENCH / "local_reading.json"
 ROWS = benchlib.DEFAULT_WORK / "local_reading"
 GGUF_NAMES = {"qwen0.5": "qwen2.5-coder-0.5b-instruct", "qwen1.5": "qwen2.5-coder-1.5b-instruct"}
 REQUANTISED = {"qwen1.5-q4_0": ("qwen1.5", "q4_0")}
-MODES = ("free", "choice")
+MODES = {"free": "", "choice": "only", "listed": "listed"}
+"""Bench mode: local_gguf.CHOOSE."""
 CHOICE_MARK = "Possible replies"
 """Words only the choice prompt has (`prompting.build_choice_prompt`)."""
 KEPT_METRICS = (
@@ -69,6 +71,7 @@ def main() -> None:
     parser.add_argument("--mode", choices=MODES, default="choice")
     parser.add_argument("--limit", type=int, default=0, help="first N questions by id (0: all)")
     parser.add_argument("--quantize", metavar="TYPE", help="only write the 1.5B model as TYPE")
+    parser.add_argument("--results", type=Path, default=RESULTS)
     args = parser.parse_args()
     if args.quantize:
         print(requantised(model_path("qwen1.5"), args.quantize))
@@ -76,7 +79,7 @@ def main() -> None:
     if args.store is None:
         parser.error("--store is required")
     run = measure(args.store, args.suite, args.model, args.mode, args.limit)
-    record(f"{args.model}/{args.mode}", run)
+    record(args.results, f"{args.model}/{args.mode}", run)
     print(json.dumps(run["summary"], indent=1))
 
 
@@ -156,7 +159,7 @@ class PromptMeter:
 def measure(store: Path, suite_path: Path, model: str, mode: str, limit: int) -> dict:
     """Ask every question of the sample with one model and mode; rows and a summary."""
     path = model_path(model)
-    local_gguf.CHOOSE = mode == "choice"
+    local_gguf.CHOOSE = MODES[mode]
     questions = sorted(load_suite(suite_path).questions, key=lambda q: q.id)
     questions = questions[:limit] if limit else questions
     newsqa = NewsQA(store=store)
@@ -180,6 +183,7 @@ def measure(store: Path, suite_path: Path, model: str, mode: str, limit: int) ->
         "store": str(store),
         "sample": f"first {limit} by id" if limit else "every question",
         "machine": benchlib.machine(),
+        "source_digest": source_digest(),
         "load_before": load_before,
         "load_after": benchlib.load(),
         "wall_seconds": round(time.perf_counter() - started, 1),
@@ -215,11 +219,23 @@ def _progress(done: int, total: int, row: dict) -> str:
     return f"{done}/{total} {mark} {seconds:5.1f}s {facts} {short!r}"
 
 
-def record(key: str, run: dict) -> None:
-    """Replace this run's entry of bench/local_reading.json, keeping the others."""
-    data = json.loads(RESULTS.read_text()) if RESULTS.exists() else {"runs": {}}
+def record(results: Path, key: str, run: dict) -> None:
+    """Replace this run's entry of the results file, keeping the others."""
+    data = json.loads(results.read_text()) if results.exists() else {"runs": {}}
     data["runs"][key] = run
-    RESULTS.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n")
+    results.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n")
+
+
+def source_digest() -> str:
+    """A digest of the qa/ and index_store/ sources that ran: names the code of a run that was
+    made from a copy of a working tree rather than a commit."""
+    digest = hashlib.sha256()
+    for path in sorted(
+        [*benchlib.REPO.glob("qa/**/*.py"), *benchlib.REPO.glob("index_store/**/*.py")]
+    ):
+        digest.update(path.relative_to(benchlib.REPO).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 if __name__ == "__main__":

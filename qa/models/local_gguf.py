@@ -41,8 +41,9 @@ SMOLLM2_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 DEFAULT_WINDOW = 4096
 """Tokens of context when the settings do not say: 8 whole passages and the rules fit in about
 1,500; a larger window costs memory for the KV cache of big models."""
-CHOOSE = False
-"""Offer the candidate answers to choose from (bench/local_reading.py measured it)."""
+CHOOSE = ""
+"""Offer the candidate answers: "only" to choose from, "listed" as a hint beside a free short
+answer, "" not at all (bench/local_reading.py measured them)."""
 _ASKED_ON = re.compile(r"\s*\(asked on \d{4}-\d{2}-\d{2}\)$")
 
 
@@ -105,9 +106,14 @@ class LocalModel:
             return build_prompt(question, passages), None
         choices = self._choices(question, passages)
         if choices:
-            prompt = build_choice_prompt(question, passages, choices)
+            only = CHOOSE == "only"
+            prompt = build_choice_prompt(question, passages, choices, only)
             if self.count_tokens(prompt.text) + self.max_answer_tokens <= self.context_window:
-                grammar = choice_grammar(choices, len(passages))
+                grammar = (
+                    choice_grammar(choices, len(passages))
+                    if only
+                    else answer_grammar(len(passages))
+                )
                 return prompt, LlamaGrammar.from_string(grammar, verbose=False)
         grammar = answer_grammar(len(passages))
         return build_prompt(question, passages), LlamaGrammar.from_string(grammar, verbose=False)

@@ -50,20 +50,24 @@ def build_prompt(question: str, passages: list[Passage]) -> Prompt:
     return Prompt(system=RULES, user=user)
 
 
-def build_choice_prompt(question: str, passages: list[Passage], choices: list[str]) -> Prompt:
+def build_choice_prompt(
+    question: str, passages: list[Passage], choices: list[str], only: bool = True
+) -> Prompt:
     """The same rules, then the question, the passages, the candidate answers (`120 [1]`, best
     first) and the question again: a small model reads the passages knowing what it looks for,
     and chooses with the question fresh. The rules stay first and unchanged, so the cached
-    prefix serves both prompts."""
+    prefix serves both prompts. `only`: the model must pick one (else it may write another
+    answer a passage gives)."""
     asked = _escape(question.strip())
+    other = "" if only else ", or the answer a passage gives if none of them is it"
     listed = "\n".join(f"- {_escape(choice)}" for choice in [*choices, ABSTAIN_PHRASE])
     user = (
         f"Question: {asked}\n\n{_fenced(passages)}"
         "Possible replies (the answers found in the passages, each with the passage that holds "
         f"it):\n{listed}\n"
-        "Reply with the one that answers the question, exactly as listed, then one short "
-        "sentence of context from its passage. If no listed answer is what the question asks "
-        f"for, reply exactly: {ABSTAIN_PHRASE}\n"
+        f"Reply with the one that answers the question, exactly as listed{other}, then one "
+        "short sentence of context from its passage. If no listed answer is what the question "
+        f"asks for, reply exactly: {ABSTAIN_PHRASE}\n"
         f"Question: {asked}"
     )
     return Prompt(system=RULES, user=user)
