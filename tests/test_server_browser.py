@@ -163,6 +163,7 @@ def test_a_question_gets_a_cited_answer_and_a_click_shows_the_passage(page, demo
     ask(page, QUESTION)
 
     expect(page.locator("#answer-text")).to_contain_text("Ashdown")
+    expect(page.locator("#answer-text strong.short-answer")).to_have_text("Maren Ashdown")
     marker = page.locator("#answer-text a.cite").first
     expect(marker).to_have_text("[1]")
     source = page.locator("#cite-1")
@@ -175,6 +176,7 @@ def test_a_question_gets_a_cited_answer_and_a_click_shows_the_passage(page, demo
     )
     expect(source.locator(".byline")).to_have_text("Wendmoor Gazette · 2025-05-09")
     expect(source.locator(".passage")).to_contain_text("Maren Ashdown")
+    expect(source.locator(".passage mark.short-answer")).to_have_text("Maren Ashdown")
     expect(source).not_to_have_class("highlighted")
 
     marker.click()
