@@ -78,3 +78,16 @@ def test_no_two_modules_import_each_other():
 def _is_package_of(a: str, b: str) -> bool:
     """A package's __init__ re-exporting its own submodule is not a cycle between two modules."""
     return b.startswith(a + ".") or a.startswith(b + ".")
+
+
+def test_reading_sits_below_retrieval_and_answering():
+    """qa.reading is the shared know-how every answerer reads with: it reads nothing of theirs."""
+    above = ("qa.models", "qa.retrieval", "qa.answering", "qa.api", "qa.cli", "qa.server")
+    upward = {
+        (module, target)
+        for module, targets in GRAPH.items()
+        if module.startswith("qa.reading")
+        for target in targets
+        if target.startswith(above)
+    }
+    assert upward == set()
