@@ -250,8 +250,27 @@ def test_an_answer_without_the_form_the_question_asks_for_is_not_kept(
     from qa.answering.pipeline import finish
 
     newsqa = NewsQA(store=demo_store)
-    given = [passage(1, "Lumenfold's engineers, paid £52,000, were hired in 2027 as 120 jobs.")]
+    given = [
+        passage(
+            1,
+            "Lumenfold's engineers in Harrowgate, paid £52,000 like the Mayor, were hired in 2027 "
+            "as 120 jobs.",
+        )
+    ]
     context = ModelContext(newsqa.settings, newsqa._reader())
     answer = finish(question, claim, given, given, "openai:any", context, [])
     assert any("which the question asks for" in note for note in answer.notes) is falls_back
     assert (answer.fallback or answer.abstained) is falls_back
+
+
+def test_an_answer_citing_a_passage_about_something_else_is_refused(demo_store):
+    from qa.answering.pipeline import finish
+
+    newsqa = NewsQA(store=demo_store)
+    given = [passage(1, "A new £14 million crane, the latest at the port, arrived from Rotterdam.")]
+    context = ModelContext(newsqa.settings, newsqa._reader())
+    answer = finish("What is the latest on the ferry?", "A new crane [1].", given, given,
+                    "openai:any", context, [])  # fmt: skip
+    assert answer.abstained is True
+    assert answer.citations == ()
+    assert "not about what the question asks about" in " ".join(answer.notes)
