@@ -154,6 +154,7 @@ def test_ask_answers_with_the_citations_the_library_gives(over_stdio, demo_store
     assert asked["is_error"] is False
     answer = asked["data"]
     assert answer["answer"] == expected.answer and "Ashdown" in answer["answer"]
+    assert answer["short_answer"] == expected.short_answer == "Maren Ashdown"
     assert answer["abstained"] is False
     assert answer["citations"] == [json.loads(json.dumps(asdict(c))) for c in expected.citations]
     for citation in answer["citations"]:

@@ -52,6 +52,9 @@ class AskResult(BaseModel):
 
     question: str
     answer: str
+    short_answer: str | None = Field(
+        None, description="the name, number, date or phrase asked for, as the answer opens"
+    )
     abstained: bool = Field(description="true when the stored articles do not answer it")
     model: str = Field(description="the answer model that wrote it")
     citations: list[Citation] = Field(description="the passages cited as [n] in the answer")
@@ -141,6 +144,7 @@ def _ask(box: Toolbox, question: Question) -> AskResult:
     return AskResult(
         question=answer.question,
         answer=answer.answer,
+        short_answer=answer.short_answer,
         abstained=answer.abstained,
         model=answer.model,
         citations=list(answer.citations),
