@@ -61,7 +61,7 @@ def ingest(
     """Add, update or skip every article the inputs hold; report failures without stopping.
 
     `follow_links`: feed entries that only tease an article are ingested from the linked page."""
-    from index_store.loaders import iter_sources
+    from index_store.loaders.sources import iter_sources
 
     sources = iter_sources(
         inputs,

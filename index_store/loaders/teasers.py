@@ -1,24 +1,17 @@
-"""Feed entries that only tease an article, and following them to the article's page.
+"""Feed entries that only tease an article: the rule that tells them from full entries.
 
-The rule: an entry is a *teaser* when it links to an http(s) page and either
+An entry is a *teaser* when it links to an http(s) page and either
 - it carries no full content (no `<content:encoded>` / Atom `<content>`), only a summary or
   description (or nothing), of fewer than TEASER_MAX_CHARS characters of text, or
 - its text ends in an ellipsis ("...", "…", "[…]", "[...]"), the mark of a cut-off excerpt.
 
-A teaser is replaced by its linked page's main text (trafilatura, as for any URL), fetched with
-the same timeout and size cap. The entry keeps what the page does not say better: its id (so
-the article's identity does not depend on following), and its title, outlet, byline and date
-when the page has none. A page that yields less text than the teaser (a paywall, a page
-trafilatura cannot read) leaves the teaser's own text; a page that cannot be fetched is a
-SourceError for that entry.
+Following a teaser to its page is `teaser_pages`, above the fetcher; this rule needs no fetching,
+so the feed reader reads it from below.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import replace
-
-from index_store.types import Article, SourceError
 
 TEASER_MAX_CHARS = 1000
 _CUT_OFF = re.compile(r"(\.\.\.|…|\[…\]|\[\.\.\.\])\s*$")
@@ -31,38 +24,3 @@ def is_teaser(text: str, *, full: bool, link: str) -> bool:
     if _CUT_OFF.search(text):
         return True
     return not full and len(text) < TEASER_MAX_CHARS
-
-
-def follow(entry: Article, *, timeout: float, max_bytes: int) -> Article | SourceError:
-    """The article at the teaser's link, with the entry's identity and metadata."""
-    from index_store.loaders.web import FEED_TYPES, FetchFailed, fetch, items_from
-
-    try:
-        fetched = fetch(entry.url, timeout=timeout, max_bytes=max_bytes)
-    except FetchFailed as failure:
-        return SourceError(entry.origin, f"following {entry.url}: {failure}")
-    if fetched.content_type in FEED_TYPES:
-        page = SourceError(entry.origin, "the link is a feed, not an article page")
-    else:
-        page = next(items_from(fetched, entry.origin), None)
-    if not isinstance(page, Article) or len(page.text) < len(entry.text):
-        return _kept(entry, page)
-    return replace(
-        page,
-        title=entry.title or page.title,
-        source=entry.source or page.source,
-        url=page.url or entry.url,
-        authors=entry.authors or page.authors,
-        published=entry.published or page.published,
-        origin=entry.origin,
-        record_id=entry.record_id,
-        teaser=False,
-    )
-
-
-def _kept(entry: Article, page: Article | SourceError | None) -> Article | SourceError:
-    """The teaser as it is, when its page gave nothing better; an empty one is an error."""
-    if entry.text:
-        return replace(entry, teaser=False)
-    reason = page.reason if isinstance(page, SourceError) else "no more text than the feed"
-    return SourceError(entry.origin, f"following {entry.url}: {reason}")

@@ -180,7 +180,8 @@ def _items(
 ) -> Iterator[Article | SourceError] | list[Article | SourceError]:
     """Entries of a URL feed are made ready (teasers followed) now, before the write lock; files
     of a folder feed are read while writing, as `ingest` reads them."""
-    from index_store.loaders import iter_sources, settle_teaser, within_limit
+    from index_store.loaders.sources import iter_sources, within_limit
+    from index_store.loaders.teaser_pages import settle_teaser
 
     limit = store.config.max_article_chars
     loaded = [e.item for e in changed if e.item is not None]
