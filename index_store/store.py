@@ -42,6 +42,8 @@ class StoreStats:
     embedding_model: str
     dimension: int
     schema_version: int
+    embedding_device: str
+    """The device ingest and reindex would embed on: 'cpu', 'cuda', 'cuda:1' or 'mps'."""
 
 
 class Store:
@@ -70,6 +72,9 @@ class Store:
 
     @classmethod
     def create_or_open(cls, config: IndexConfig) -> Store:
+        from index_store.embedders.device import check_device
+
+        check_device(config.embedding_device)  # before the store is made or touched
         try:
             config.store.mkdir(parents=True, exist_ok=True)
             manifest = Manifest(config.store / LEDGER)
@@ -126,21 +131,40 @@ class Store:
 
     @cached_property
     def embedder(self):
-        """The model that embeds questions."""
-        return self._embedder(self.config.embedding_backend)
+        """The model that embeds questions, on the CPU: one question gains nothing from a GPU."""
+        return self._embedder(self.config.embedding_backend, "cpu")
 
     @cached_property
     def ingest_embedder(self):
-        """The model that embeds articles: the same model, maybe another backend."""
-        return self._embedder(self.config.ingest_embedding_backend)
+        """The model that embeds articles: the same model, maybe another backend and device."""
+        return self._embedder(self.config.ingest_embedding_backend, self.config.embedding_device)
 
-    def _embedder(self, backend: str):
+    @property
+    def ingest_device(self) -> str:
+        """The device `ingest_embedder` runs on, without loading it."""
+        from index_store.embedding import embedding_device
+
+        return embedding_device(
+            self.model,
+            self.config.ingest_embedding_backend,
+            self.config.embedding_device,
+            self.path / QUESTION_MODEL,
+        )
+
+    def _embedder(self, backend: str, device: str):
+        from index_store.embedders.device import DeviceUnavailable
         from index_store.embedding import load_embedder
 
         try:
             embedder = load_embedder(
-                self.model, backend, self.config.embed_batch_size, self.path / QUESTION_MODEL
+                self.model,
+                backend,
+                self.config.embed_batch_size,
+                self.path / QUESTION_MODEL,
+                device,
             )
+        except DeviceUnavailable:
+            raise
         except NewsQAError as error:
             raise StoreMismatch(
                 f"store {self.path} was built with embedding model '{self.model}', which cannot "
@@ -220,6 +244,7 @@ class Store:
             embedding_model=self.meta.get("embedding_model", ""),
             dimension=int(self.meta.get("dimension", "0")),
             schema_version=int(self.meta.get("schema_version", "0")),
+            embedding_device=self.ingest_device,
         )
 
     def close(self) -> None:

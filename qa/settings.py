@@ -49,6 +49,14 @@ class Settings(BaseSettings):
         description="for articles: on this 2-core CPU fp32 torch encodes more chunks per second "
         "than int8 ONNX (bench/RESULTS.md); an ingest pays its load once",
     )
+    embedding_device: str = Field(
+        "auto",
+        pattern=r"^(auto|cpu|cuda(:[0-9]+)?|mps)$",
+        description="where ingest and reindex run torch (`ingest_embedding_backend`): auto takes "
+        "CUDA, else Apple's MPS, when torch sees one, else the CPU; or cpu, cuda, cuda:N, mps "
+        "(refused when torch does not see it). Questions' int8 ONNX model, ONNX ingest and e5 "
+        "always run on the CPU",
+    )
     embed_batch_size: int = Field(64, ge=1, description="sentence-transformers' own default")
     chunk_tokens: int = Field(
         128,
@@ -215,6 +223,7 @@ class Settings(BaseSettings):
             embedding_model=self.embedding_model,
             embedding_backend=self.embedding_backend,
             ingest_embedding_backend=self.ingest_embedding_backend,
+            embedding_device=self.embedding_device,
             embed_batch_size=self.embed_batch_size,
             chunk_tokens=self.chunk_tokens,
             chunk_overlap_tokens=self.chunk_overlap_tokens,

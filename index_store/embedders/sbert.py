@@ -96,9 +96,10 @@ def sbert_reading(name: str):
 
 
 class SentenceTransformerEmbedder:
-    """A sentence-transformers model in fp32 torch on the CPU."""
+    """A sentence-transformers model in fp32 torch, on the CPU or the torch `device` given
+    (resolved already: 'cuda', 'cuda:1', 'mps'; see `embedders.device`)."""
 
-    def __init__(self, name: str, batch_size: int = 64) -> None:
+    def __init__(self, name: str, batch_size: int = 64, device: str = "cpu") -> None:
         from sentence_transformers import SentenceTransformer
         from transformers.utils import logging as transformers_logging
 
@@ -107,7 +108,7 @@ class SentenceTransformerEmbedder:
         self.name = name
         self.batch_size = batch_size
         self.folder = sbert_folder(name)
-        self.model = SentenceTransformer(str(self.folder), device="cpu")
+        self.model = SentenceTransformer(str(self.folder), device=device)
         self.model.max_seq_length = sbert_reading(name).window
         self._prompts = prompts(self.folder)
         dimension = getattr(self.model, "get_embedding_dimension", None)
