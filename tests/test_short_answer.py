@@ -89,8 +89,8 @@ def test_a_short_claim_is_its_own_short_answer_and_a_long_one_is_cut_to_the_span
 
 
 def test_the_subject_is_the_questions_names_or_else_its_nouns():
-    assert subject_terms(GLOBES) == {"golden", "globe"}
-    assert subject_terms("What is the latest on the ferry?") == {"ferri"}
+    assert subject_terms(GLOBES) == ({"golden", "globe"},)
+    assert subject_terms("What is the latest on the ferry?") == ({"ferri"},)
     assert about_subject("What is the latest on the ferry?", "The ferry Wren sails again.")
     assert not about_subject(
         "What is the latest on the ferry?", "A new crane, the latest at the port, arrived."

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from index_store.terms import terms
 from qa.reading.answer_kinds import refined_kind, span_fits
-from qa.reading.answer_types import counted_nouns
+from qa.reading.answer_types import COUNT_NEAR, counted_nouns
 from qa.reading.question_terms import covered, term_weights
 
 if TYPE_CHECKING:
@@ -156,12 +156,11 @@ def rank_spans(
     focus_words = _focus_words(docs[0])
     kind = refined_kind(kind, {w.lower() for w in focus_words})
     focus = set(terms(" ".join(focus_words)))
-    if kind == "count":
-        focus |= counted_nouns(question)
+    counted = counted_nouns(question) if kind == "count" else set()
     found: dict[str, _Found] = {}
     weight = term_weights(question)
     for sentence, doc in zip(sentences, docs[1:]):
-        _read(doc, sentence, kind, weight, focus, found)
+        _read(doc, sentence, kind, weight, (focus, counted), found)
     _merge_parts(found)
     lowered = [p.lower() for p in passages]
     lowered_titles = [t.lower() for t in titles]
@@ -184,14 +183,15 @@ def _read(
     sentence: ReadSentence,
     kind: str,
     weight: dict[str, float],
-    focus: set[str],
+    nouns: tuple[set[str], set[str]],
     found: dict[str, _Found],
 ) -> None:
-    """Add the candidates of one parsed sentence to `found`."""
+    """Add the candidates of one parsed sentence to `found`; `nouns` are the question's focus
+    noun and, for "how many", the counted noun ("how many jobs": a number beside "jobs")."""
     asked = set(weight)
     token_terms = [set(terms(t.text)) for t in doc]
     question_at = [i for i, have in enumerate(token_terms) if have & asked]
-    focus_at = [i for i, have in enumerate(token_terms) if have & focus]
+    focus_at, counted_at = ([i for i, have in enumerate(token_terms) if have & n] for n in nouns)
     for span, entity in _spans(doc):
         text = _LEADING.sub("", span.text.strip(" \"'“”‘’,.;:()"))
         span_terms = set(terms(text))
@@ -201,14 +201,17 @@ def _read(
         if share >= 1:
             continue
         key = " ".join(sorted(span_terms))
+        inside = range(span.start, span.end)
+        fit = span_fits(kind, span.label_ if entity else "", text)
+        if nouns[1] and _closeness(inside, counted_at) < 1 / (COUNT_NEAR + 1):
+            fit /= 2
         item = found.get(key)
         if item is None:
-            fit = span_fits(kind, span.label_ if entity else "", text)
             item = found[key] = _Found(text, entity, fit, share, words=frozenset(span_terms))
+        item.kind = max(item.kind, fit)
         item.support += sentence.relevance
         if sentence.relevance > item.best[0]:
             item.best = (sentence.relevance, sentence.passage_index, sentence.text)
-        inside = range(span.start, span.end)
         item.near = max(item.near, _closeness(inside, question_at))
         item.focus = max(item.focus, float(_closeness(inside, focus_at) >= 1 / (FOCUS_WINDOW + 1)))
         around = range(max(0, span.start - WINDOW), min(len(doc), span.end + WINDOW))
