@@ -1,13 +1,14 @@
 """The short answer: the name, number, date, place or phrase a question asks for.
 
 A sentence that answers a question holds the answer beside other names and numbers, and a
-reader wants the one asked for. Candidates are the named entities and noun phrases of the
-sentences that best answer the question, less what the question already says. Each is described
-by a few signals (`SpanFeatures`) and scored by a weighted sum (`SPAN_WEIGHTS`: a logistic
-regression fitted on the dev questions by `bench/fit_short_answers.py`, a candidate being a
-positive when it is a gold answer). News repeats its answer, so a candidate named in several
-good sentences and passages, near the question's words or its focus noun ("the comedian Nikki
-Glaser"), and of the kind asked for, wins.
+reader wants the one asked for. Candidates are the named entities, proper nouns and noun phrases
+of the sentences given (the extractive answerer gives its best one), less what the question
+already says. Each is described by a few signals (`SpanFeatures`) and scored by a weighted sum
+(`SPAN_WEIGHTS`: a logistic regression fitted on the dev questions by
+`bench/fit_short_answers.py`, a candidate being a positive when it is a gold answer). On those
+questions what weighs most is being of the kind asked for and being named in several of the
+passages and their titles (news repeats its answer); standing beside the question's focus noun
+came out against a candidate (in "which city ..." questions it is often the question's own city).
 """
 
 from __future__ import annotations
