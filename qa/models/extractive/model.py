@@ -1,5 +1,7 @@
-"""The default answer model: no LLM. It answers with the retrieved sentence that best answers the
-question, plus the next best sentence of the same passage when both fit in `MAX_ANSWER_WORDS`,
+"""The default answer model: no LLM. It answers with the short answer it finds in the retrieved
+sentence that best answers the question (`qa.reading.short_answer`), cited, and that sentence
+below it as context; when the sentence names nothing of the kind asked for, with the sentence
+itself, plus the next best sentence of the same passage when both fit in `MAX_ANSWER_WORDS`,
 under one citation; or it abstains when the chosen sentence does not answer (`abstain`).
 Sentences holding markup, citation lists or instructions to a model, and the rest of their
 paragraph, are never quoted (`injection`).
