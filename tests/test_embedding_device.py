@@ -121,3 +121,18 @@ def test_a_device_that_is_no_device_is_a_bad_setting(private_user_dir: Path):
     [line] = result.stderr.splitlines()
     assert line.startswith("error: bad setting embedding_device: ")
     assert "NEWSQA_EMBEDDING_DEVICE" in line
+
+
+def test_auto_costs_no_torch_import_where_no_gpu_can_be():
+    import os
+    import subprocess
+    import sys
+
+    if sys.platform == "darwin" or os.path.exists("/proc/driver/nvidia/version"):
+        pytest.skip("this machine may have a GPU: auto asks torch")
+    code = (
+        "import sys; from index_store.embedders.device import torch_device; "
+        "print(torch_device('auto'), 'torch' in sys.modules)"
+    )
+    shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert shown.stdout.split() == ["cpu", "False"]
