@@ -43,6 +43,8 @@ GGUF_NAMES = {"qwen0.5": "qwen2.5-coder-0.5b-instruct", "qwen1.5": "qwen2.5-code
 REQUANTISED = {"qwen1.5-q4_0": ("qwen1.5", "q4_0")}
 MODES = {"free": "", "choice": "only", "listed": "listed"}
 """Bench mode: local_gguf.CHOOSE."""
+WRITTEN = 16
+"""Tokens written per prompt when timing writing."""
 CHOICE_MARK = "Possible replies"
 """Words only the choice prompt has (`prompting.build_choice_prompt`)."""
 KEPT_METRICS = (
@@ -72,9 +74,16 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=0, help="first N questions by id (0: all)")
     parser.add_argument("--quantize", metavar="TYPE", help="only write the 1.5B model as TYPE")
     parser.add_argument("--results", type=Path, default=RESULTS)
+    parser.add_argument("--speed", metavar="MODELS", help="only time reading prompts, per model")
+    parser.add_argument("--prompts", type=Path, help="--speed: a run's results.jsonl")
     args = parser.parse_args()
     if args.quantize:
         print(requantised(model_path("qwen1.5"), args.quantize))
+        return
+    if args.speed:
+        timed = speed(args.speed.split(","), args.prompts)
+        record(args.results, f"speed/{args.speed}", timed)
+        print(json.dumps(timed, indent=1))
         return
     if args.store is None:
         parser.error("--store is required")
@@ -154,6 +163,62 @@ class PromptMeter:
             "chose": CHOICE_MARK in user,
             "user": user,
         }
+
+
+def speed(models: list[str], prompts_from: Path, rounds: int = 3, count: int = 6) -> dict:
+    """Prompt reading and writing rates of each model file on the same prompts (the first
+    `count` of a run), the models taking turns for `rounds` rounds so that a change in the
+    machine's load falls on all of them; every model gets the same threads."""
+    from llama_cpp import Llama
+
+    from qa.models.prompting import RULES
+
+    users = [row["llama"]["user"] for row in benchlib.read_jsonl(prompts_from)[:count]]
+    threads = local_gguf.free_cores()
+    loaded = {
+        name: Llama(
+            str(model_path(name)),
+            n_ctx=local_gguf.DEFAULT_WINDOW,
+            n_threads=threads,
+            n_threads_batch=threads,
+            verbose=False,
+        )
+        for name in models
+    }
+    spent = {name: {"read": 0.0, "read_tokens": 0, "write": 0.0, "written": 0} for name in models}
+    loads = [benchlib.load()]
+    for _ in range(rounds):
+        for name, llama in loaded.items():
+            for user in users:
+                tokens = llama.tokenize(f"{RULES}\n\n{user}".encode())
+                llama.reset()
+                started = time.perf_counter()
+                llama.eval(tokens)
+                spent[name]["read"] += time.perf_counter() - started
+                spent[name]["read_tokens"] += len(tokens)
+                started = time.perf_counter()
+                for _ in range(WRITTEN):
+                    llama.eval([tokens[-1]])
+                spent[name]["write"] += time.perf_counter() - started
+                spent[name]["written"] += WRITTEN
+        loads.append(benchlib.load())
+    return {
+        "machine": benchlib.machine(),
+        "threads": threads,
+        "prompts": f"first {count} of {prompts_from}",
+        "rounds": rounds,
+        "load_each_round": loads,
+        "models": {
+            name: {
+                "file": model_path(name).name,
+                "mib": round(model_path(name).stat().st_size / 2**20),
+                "read_tokens_per_s": round(s["read_tokens"] / s["read"], 1),
+                "write_tokens_per_s": round(s["written"] / s["write"], 1),
+                "prompt_tokens_mean": round(s["read_tokens"] / rounds / len(users)),
+            }
+            for name, s in spent.items()
+        },
+    }
 
 
 def measure(store: Path, suite_path: Path, model: str, mode: str, limit: int) -> dict:
