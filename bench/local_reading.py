@@ -1,16 +1,20 @@
-"""How well and how fast a local GGUF model answers: today's free short answer against a choice
-among the candidate answers newsqa finds (`qa.models.candidates`), per model file, on the dev
-questions, through the real `NewsQA.ask`.
+"""How well and how fast a local GGUF model answers: today's free short answer against choosing
+among the candidate answers newsqa finds (`qa.models.candidates`), or seeing them as hints, per
+model file, on the dev questions, through the real `NewsQA.ask`.
 
-    python bench/local_reading.py --store DIR --model qwen1.5 --mode choice [--limit N]
+    python bench/local_reading.py --store DIR --model qwen1.5 --mode free|choice|listed
+        [--limit N] [--label @rerun]
     python bench/local_reading.py --quantize q4_0        # writes the 1.5B model's Q4_0 file
+    python bench/local_reading.py --speed qwen1.5,qwen1.5-q4_0 --prompts RUN/results.jsonl
 
-One model and mode per run (a run of 87 questions takes 15-40 minutes on 2 cores); each run's
-summary replaces its own entry of bench/local_reading.json and its rows go to
+One model and mode per run (87 questions take 10-60 minutes on 2 cores, with the load); each
+run's summary replaces its own entry of bench/local_reading.json and its rows go to
 $TMPDIR/newsqa-bench/local_reading/. Every run asks the same questions (the whole suite in id
 order, or its first `--limit`) as of their dates. Besides the eval metrics, each answer's
 prompt is measured inside llama.cpp: its tokens, and how many of them were reused from the
-previous question's prompt (the rules prefix) rather than read again.
+previous question's prompt (the rules prefix) rather than read again. `--speed` times reading
+and writing of the same prompts by several model files in turns, which compares files under a
+changing load better than the runs' latencies do.
 Model names: qwen0.5, qwen1.5 (../shared/models/get_model.py), qwen1.5-q4_0 (made by
 --quantize under the same folder), or a path.
 """
@@ -74,6 +78,7 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=0, help="first N questions by id (0: all)")
     parser.add_argument("--quantize", metavar="TYPE", help="only write the 1.5B model as TYPE")
     parser.add_argument("--results", type=Path, default=RESULTS)
+    parser.add_argument("--label", default="", help="added to the run's key (a rerun)")
     parser.add_argument("--speed", metavar="MODELS", help="only time reading prompts, per model")
     parser.add_argument("--prompts", type=Path, help="--speed: a run's results.jsonl")
     args = parser.parse_args()
@@ -87,8 +92,8 @@ def main() -> None:
         return
     if args.store is None:
         parser.error("--store is required")
-    run = measure(args.store, args.suite, args.model, args.mode, args.limit)
-    record(args.results, f"{args.model}/{args.mode}", run)
+    run = measure(args.store, args.suite, args.model, args.mode, args.limit, args.label)
+    record(args.results, f"{args.model}/{args.mode}{args.label}", run)
     print(json.dumps(run["summary"], indent=1))
 
 
@@ -221,7 +226,9 @@ def speed(models: list[str], prompts_from: Path, rounds: int = 3, count: int = 6
     }
 
 
-def measure(store: Path, suite_path: Path, model: str, mode: str, limit: int) -> dict:
+def measure(
+    store: Path, suite_path: Path, model: str, mode: str, limit: int, label: str = ""
+) -> dict:
     """Ask every question of the sample with one model and mode; rows and a summary."""
     path = model_path(model)
     local_gguf.CHOOSE = MODES[mode]
@@ -238,7 +245,7 @@ def measure(store: Path, suite_path: Path, model: str, mode: str, limit: int) ->
         row["llama"] = meter.take()
         rows.append(row)
         print(_progress(len(rows), len(questions), row), file=sys.stderr, flush=True)
-    folder = ROWS / f"{model}-{mode}"
+    folder = ROWS / f"{model}-{mode}{label}"
     benchlib.write_jsonl(folder / "results.jsonl", rows)
     return {
         "model": model,

@@ -1,11 +1,12 @@
-"""The short answers a local model chooses among, instead of writing one.
+"""The short answers a local model may choose among, instead of writing one.
 
-A 1.5B model reads well enough to tell which of a few names answers a question, but writes a
-wrong one often when left free ("Stockholm" for "London"). So newsqa finds the candidates itself
-(the named entities and noun phrases of the evidence's best sentences, ranked by
-`qa.reading.short_answer.rank_spans`, the extractive answerer's short-answer ranking), each
-with the number of the passage that holds it, and the model picks one of them or abstains under
-a grammar that allows nothing else (`contract.choice_grammar`).
+A small model left free writes a wrong name from the right passage ("Stockholm" for "London");
+choosing among a few is easier. newsqa finds the candidates itself (the named entities and noun
+phrases of the evidence's best sentences, ranked by `qa.reading.short_answer.rank_spans`, the
+extractive answerer's short-answer ranking), each with the number of the passage that holds it,
+and the model picks one or abstains under a grammar that allows nothing else
+(`contract.choice_grammar`). Off by default (`local_gguf.CHOOSE` says why): the ranking is what
+limits it, so it is worth measuring again when the ranking improves.
 """
 
 from __future__ import annotations
