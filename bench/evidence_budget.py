@@ -24,6 +24,7 @@ from qa import NewsQA  # noqa: E402
 from qa.models.base import ModelContext  # noqa: E402
 from qa.models.evidence import select_evidence  # noqa: E402
 from qa.models.prompting import build_prompt  # noqa: E402
+from qa.retrieval.retrieve import read_question  # noqa: E402
 
 CHARS_PER_TOKEN = 4
 
@@ -37,12 +38,13 @@ def main() -> None:
     args = parser.parse_args()
     budgets = [int(b) for b in args.budgets.split(",")]
     newsqa = NewsQA(store=args.store)
-    context = ModelContext(newsqa.settings, newsqa._reader())
     rows = []
     for question in load_suite(args.suite).questions:
         if not question.answers:
             continue
         passages = newsqa.search(question.question, k=args.k, as_of=question.as_of)
+        asked = read_question(newsqa._reader(), question.question)
+        context = ModelContext(newsqa.settings, asked)
         shown = {"whole": passages}
         for budget in budgets:
             shown[str(budget)] = select_evidence(question.question, passages, context, budget)

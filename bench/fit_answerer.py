@@ -34,9 +34,10 @@ from eval.normalize import contains_any
 from eval.suite import load_suite
 from index_store.store import Store
 from qa import NewsQA
-from qa.models.base import ModelContext
 from qa.models.extractive import abstain as abstain_module
 from qa.models.extractive import model as extractive
+from qa.reading import sentences as reading
+from qa.retrieval.retrieve import read_question
 
 MAX_FALSE_ABSTENTIONS = 0.10
 
@@ -83,26 +84,29 @@ def main() -> None:
     memo.install(nq)
     rows = retrieved(nq, args.suite, args.store, overrides)
     store = Store.open(nq.settings.index_config())
-    model = extractive.ExtractiveModel(ModelContext(nq.settings, store))
-    scored = [(q, passages, model.score_sentences(q.question, passages)) for q, passages in rows]
+    asked = {q.id: read_question(store, q.question) for q, _ in rows}
+    scored = [
+        (q, passages, reading.score_sentences(q.question, passages, asked[q.id]))
+        for q, passages in rows
+    ]
     memo.save()
 
     if args.fit == "both":
-        names = [f.name for f in fields(extractive.SentenceFeatures)]
+        names = [f.name for f in fields(reading.SentenceFeatures)]
         x, y = [], []
         for q, _, sentences in scored:
             if eval_split(q.id) == "tune" and q.answers:
                 for s in sentences:
                     x.append([getattr(s.features, n) for n in names])
                     y.append(contains_any(s.text, q.answers))
-        sentences.SENTENCE_WEIGHTS.update(fit_logistic(np.array(x), np.array(y), names))
-    print("SENTENCE_WEIGHTS =", sentences.SENTENCE_WEIGHTS)
+        reading.SENTENCE_WEIGHTS.update(fit_logistic(np.array(x), np.array(y), names))
+    print("SENTENCE_WEIGHTS =", reading.SENTENCE_WEIGHTS)
 
     facts = {}
     for q, passages, sentences in scored:
         ranked = sorted(sentences, key=lambda s: -s.score)
         if ranked:
-            weight = model.term_weights(q.question)
+            weight = dict(asked[q.id].weights)
             facts[q.id] = (
                 ranked,
                 abstain_module.evidence(q.question, passages, ranked, weight, nq.settings.rrf_k),

@@ -40,7 +40,9 @@ from qa.models.base import ModelContext
 from qa.models.extractive import model as extractive
 from qa.reading import short_answer
 from qa.reading.answer_types import expected_kind
-from qa.types import Answer
+from qa.reading.sentences import rank_sentences
+from qa.retrieval.retrieve import read_question
+from qa.types import Answer, Asked
 
 SHOWN = (
     "questions",
@@ -66,8 +68,8 @@ def is_gold(candidate: str, golds: tuple[str, ...]) -> bool:
     return any(contains(g, candidate) and 2 * words >= len(normalize_tokens(g)) for g in golds)
 
 
-def candidates(model: extractive.ExtractiveModel, question: str, passages: list) -> list:
-    ranked = model.rank_sentences(question, passages)
+def candidates(asked: Asked, question: str, passages: list) -> list:
+    ranked = rank_sentences(question, passages, asked)
     read = [
         short_answer.ReadSentence(s.passage_index, s.text, 1 / (1 + np.exp(-s.score)))
         for s in ranked[: extractive.READ_SENTENCES]
@@ -77,13 +79,13 @@ def candidates(model: extractive.ExtractiveModel, question: str, passages: list)
     return short_answer.rank_spans(question, kind, read, texts, [p.title for p in passages])
 
 
-def fit(model: extractive.ExtractiveModel, rows: list) -> None:
+def fit(store: Store, rows: list) -> None:
     names = [f.name for f in fields(short_answer.SpanFeatures)]
     x, y, reachable = [], [], 0
     for q, passages in rows:
         if not q.answers:
             continue
-        found = candidates(model, q.question, passages)
+        found = candidates(read_question(store, q.question), q.question, passages)
         labels = [is_gold(c.text, q.answers) for c in found]
         reachable += any(labels)
         x += [[getattr(c.features, n) for n in names] for c in found]
@@ -128,13 +130,13 @@ def main() -> None:
     nq = NewsQA(store=args.store)
     rows = retrieved(nq, args.suite)
     store = Store.open(nq.settings.index_config())
-    model = extractive.ExtractiveModel(ModelContext(nq.settings, store))
     if args.fit:
-        fit(model, rows)
+        fit(store, rows)
     results = []
     for q, passages in rows:
         as_of = None if q.as_of is None else date.fromisoformat(q.as_of)
-        final = answer(q, passages, ModelContext(nq.settings, store, as_of))
+        asked = read_question(store, q.question)
+        final = answer(q, passages, ModelContext(nq.settings, asked, as_of))
         results.append(result_row(q, final.to_dict()))
     if args.out:
         with Path(args.out).open("w") as out:

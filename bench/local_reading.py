@@ -1,13 +1,13 @@
-"""How well and how fast a local GGUF model answers: today's free short answer against choosing
-among the candidate answers newsqa finds (`qa.models.candidates`), or seeing them as hints, per
-model file, on the dev questions, through the real `NewsQA.ask`.
+"""How well and how fast a local GGUF model answers, per model file, on the dev questions,
+through the real `NewsQA.ask`. (The runs "choice" and "listed" in bench/local_reading.json
+measured a model choosing among newsqa's candidate answers, or seeing them as hints; both were
+worse than the free short answer and the code was removed.)
 
-    python bench/local_reading.py --store DIR --model qwen1.5 --mode free|choice|listed
-        [--limit N] [--label @rerun]
+    python bench/local_reading.py --store DIR --model qwen1.5 [--limit N] [--label @rerun]
     python bench/local_reading.py --quantize q4_0        # writes the 1.5B model's Q4_0 file
     python bench/local_reading.py --speed qwen1.5,qwen1.5-q4_0 --prompts RUN/results.jsonl
 
-One model and mode per run (87 questions take 10-60 minutes on 2 cores, with the load); each
+One model per run (87 questions take 10-60 minutes on 2 cores, with the load); each
 run's summary replaces its own entry of bench/local_reading.json and its rows go to
 $TMPDIR/newsqa-bench/local_reading/. Every run asks the same questions (the whole suite in id
 order, or its first `--limit`) as of their dates. Besides the eval metrics, each answer's
@@ -45,12 +45,8 @@ RESULTS = benchlib.BENCH / "local_reading.json"
 ROWS = benchlib.DEFAULT_WORK / "local_reading"
 GGUF_NAMES = {"qwen0.5": "qwen2.5-coder-0.5b-instruct", "qwen1.5": "qwen2.5-coder-1.5b-instruct"}
 REQUANTISED = {"qwen1.5-q4_0": ("qwen1.5", "q4_0")}
-MODES = {"free": "", "choice": "only", "listed": "listed"}
-"""Bench mode: local_gguf.CHOOSE."""
 WRITTEN = 16
 """Tokens written per prompt when timing writing."""
-CHOICE_MARK = "Possible replies"
-"""Words only the choice prompt has (`prompting.build_choice_prompt`)."""
 KEPT_METRICS = (
     "questions",
     "answerable",
@@ -74,7 +70,6 @@ def main() -> None:
     parser.add_argument("--store", type=Path)
     parser.add_argument("--suite", type=Path, default=SUITE)
     parser.add_argument("--model", default="qwen1.5")
-    parser.add_argument("--mode", choices=MODES, default="choice")
     parser.add_argument("--limit", type=int, default=0, help="first N questions by id (0: all)")
     parser.add_argument("--quantize", metavar="TYPE", help="only write the 1.5B model as TYPE")
     parser.add_argument("--results", type=Path, default=RESULTS)
@@ -92,8 +87,8 @@ def main() -> None:
         return
     if args.store is None:
         parser.error("--store is required")
-    run = measure(args.store, args.suite, args.model, args.mode, args.limit, args.label)
-    record(args.results, f"{args.model}/{args.mode}{args.label}", run)
+    run = measure(args.store, args.suite, args.model, args.limit, args.label)
+    record(args.results, f"{args.model}/free{args.label}", run)
     print(json.dumps(run["summary"], indent=1))
 
 
@@ -165,7 +160,6 @@ class PromptMeter:
             "prompt_tokens": reused + read,
             "prompt_reused": reused,
             "written": len(calls) - 1,
-            "chose": CHOICE_MARK in user,
             "user": user,
         }
 
@@ -226,12 +220,9 @@ def speed(models: list[str], prompts_from: Path, rounds: int = 3, count: int = 6
     }
 
 
-def measure(
-    store: Path, suite_path: Path, model: str, mode: str, limit: int, label: str = ""
-) -> dict:
-    """Ask every question of the sample with one model and mode; rows and a summary."""
+def measure(store: Path, suite_path: Path, model: str, limit: int, label: str = "") -> dict:
+    """Ask every question of the sample with one model; rows and a summary."""
     path = model_path(model)
-    local_gguf.CHOOSE = MODES[mode]
     questions = sorted(load_suite(suite_path).questions, key=lambda q: q.id)
     questions = questions[:limit] if limit else questions
     newsqa = NewsQA(store=store)
@@ -245,12 +236,11 @@ def measure(
         row["llama"] = meter.take()
         rows.append(row)
         print(_progress(len(rows), len(questions), row), file=sys.stderr, flush=True)
-    folder = ROWS / f"{model}-{mode}{label}"
+    folder = ROWS / f"{model}-free{label}"
     benchlib.write_jsonl(folder / "results.jsonl", rows)
     return {
         "model": model,
         "file": path.name,
-        "mode": mode,
         "suite": suite_path.name,
         "store": str(store),
         "sample": f"first {limit} by id" if limit else "every question",
@@ -272,7 +262,6 @@ def _summary(rows: list[dict]) -> dict:
         row["metrics"]["abstained"] for row in rows if row["answers"]
     )
     summary["fallbacks"] = sum(bool(row["answer"].get("fallback")) for row in rows)
-    summary["choice_prompts"] = sum(bool(m.get("chose")) for m in measured)
     for key in ("prompt_tokens", "prompt_reused", "written"):
         values = [m[key] for m in measured]
         summary[f"{key}_mean"] = round(statistics.mean(values), 1) if values else None

@@ -26,6 +26,7 @@ from qa.types import Answer, Passage
 if TYPE_CHECKING:
     from index_store.prune import PruneSummary
     from index_store.watch import Clock, PollResult, Watcher
+    from qa.retrieval.retrieve import Retrieved
 
 
 class NewsQA:
@@ -139,8 +140,7 @@ class NewsQA:
         """The passages that best match the query, best first. Filter with a `Filters` or with
         `since`, `until`, `as_of` (YYYY-MM-DD) and `source` (one outlet or several)."""
         settings = self.settings.for_call(k=k)
-        passages, _ = self._retrieve(query, settings, _chosen(filters, filter_options))
-        return passages
+        return self._retrieve(query, settings, _chosen(filters, filter_options)).passages
 
     def ask(
         self,
@@ -169,9 +169,10 @@ class NewsQA:
         settings = self.settings.for_call(k=k, model=model)
         started = time.perf_counter()
         chosen = _chosen(filters, filter_options)
-        passages, timings = self._retrieve(question, settings, chosen)
+        retrieved = self._retrieve(question, settings, chosen)
+        timings = retrieved.timings
         answering, answering_cpu = time.perf_counter(), time.process_time()
-        for event in self._answer_events(question, passages, settings, chosen.as_of):
+        for event in self._answer_events(question, retrieved, settings, chosen.as_of):
             if isinstance(event, Answer):
                 timings["answer"] = _ms_since(answering)
                 timings["answer_cpu"] = round((time.process_time() - answering_cpu) * 1000, 2)
@@ -199,27 +200,24 @@ class NewsQA:
 
         return {"settings": self.settings.public(), "store": asdict(self.stats())}
 
-    def _retrieve(
-        self, question: str, settings: Settings, filters: Filters
-    ) -> tuple[list[Passage], dict[str, float]]:
+    def _retrieve(self, question: str, settings: Settings, filters: Filters) -> Retrieved:
         from qa.retrieval.retrieve import retrieve
 
         if not question or not question.strip():
             raise BadQuestion("the question is empty: ask something, e.g. 'Who won the vote?'")
         store = self._reader()
         started = time.perf_counter()
-        passages, timings = retrieve(store, settings, question.strip(), settings.k, filters)
-        timings["retrieve"] = _ms_since(started)
-        return passages, timings
+        retrieved = retrieve(store, settings, question.strip(), settings.k, filters)
+        retrieved.timings["retrieve"] = _ms_since(started)
+        return retrieved
 
     def _answer_events(
-        self, question: str, passages: list[Passage], settings: Settings, as_of: date | None
+        self, question: str, retrieved: Retrieved, settings: Settings, as_of: date | None
     ) -> Iterator[str | Answer]:
         from qa.answering.pipeline import answer_events
 
-        store = self._reader() if passages else None
-        context = ModelContext(settings, store, as_of)
-        return answer_events(question, passages, settings.model, context)
+        context = ModelContext(settings, retrieved.asked, as_of)
+        return answer_events(question, retrieved.passages, settings.model, context)
 
     def _reader(self) -> Store:
         if self._store is None:

@@ -1,8 +1,29 @@
-"""Plain data a question turns into: retrieved Passages, and an Answer citing some of them."""
+"""Plain data a question turns into: the question as retrieval read it (Asked), retrieved
+Passages, and an Answer citing some of them."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Asked:
+    """The question as retrieval read it, handed on so that answering computes nothing twice:
+    its vector (the store's embedder, query side), its terms weighted by how specific they are
+    in the store (`qa.reading.question_terms`), and the store's encoder for sentences."""
+
+    text: str
+    weights: Mapping[str, float]
+    vector: Any = None
+    encode: Callable[[list[str]], Any] | None = None
+
+    def similarities(self, sentences: list[str]) -> list[float]:
+        """Each sentence's cosine to the question; zeros without an encoder."""
+        if self.encode is None or self.vector is None or not sentences:
+            return [0.0] * len(sentences)
+        return [float(s) for s in self.encode(sentences) @ self.vector]
 
 
 @dataclass(frozen=True)

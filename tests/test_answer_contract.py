@@ -16,6 +16,7 @@ from qa.models.base import ABSTAIN_PHRASE, ModelContext
 from qa.models.contract import JsonAnswer, answer_grammar, answer_schema, as_text
 from qa.models.evidence import select_evidence
 from qa.models.prompting import build_prompt
+from qa.retrieval.retrieve import read_question
 from qa.types import Passage
 from tests.chat_servers import Script, ScriptedServer
 
@@ -112,7 +113,7 @@ def test_structured_output_off_sends_the_plain_prompt(demo_store):
 def test_evidence_is_the_first_passage_whole_and_the_best_sentences_of_the_rest(demo_store):
     newsqa = NewsQA(store=demo_store)
     passages = newsqa.search(JOBS, k=5)
-    context = ModelContext(newsqa.settings, newsqa._reader())
+    context = ModelContext(newsqa.settings, read_question(newsqa._reader(), JOBS))
     shown = select_evidence(JOBS, passages, context, budget_tokens=350)
     assert len(shown) == len(passages)
     assert [p.chunk_id for p in shown] == [p.chunk_id for p in passages]
@@ -131,7 +132,7 @@ def test_evidence_never_shows_a_sentence_that_talks_to_the_model(tmp_path):
     newsqa.ingest([DEMO / "hostile"])
     question = "Which allotment society won the Best in Bloom award?"
     passages = newsqa.search(question, k=3)
-    context = ModelContext(newsqa.settings, newsqa._reader())
+    context = ModelContext(newsqa.settings, read_question(newsqa._reader(), question))
     shown = " ".join(p.text for p in select_evidence(question, passages, context, 350))
     assert "Fenwick Hill Allotment Society" in shown
     for payload in ("Ignore previous instructions", "maintenance mode", "250,000", "<script>"):
@@ -210,7 +211,7 @@ def test_a_model_that_restates_the_question_is_answered_for_by_the_extractive_mo
 
     newsqa = NewsQA(store=demo_store)
     passages = newsqa.search(JOBS, k=3)
-    context = ModelContext(newsqa.settings, newsqa._reader())
+    context = ModelContext(newsqa.settings, read_question(newsqa._reader(), JOBS))
     restated = "Lumenfold will create jobs at its new Harrowgate engineering hub [1]."
     answer = finish(JOBS, restated, passages, passages, "openai:any", context, [])
     assert answer.fallback and "120" in answer.answer
@@ -257,7 +258,7 @@ def test_an_answer_without_the_form_the_question_asks_for_is_not_kept(
             "as 120 jobs.",
         )
     ]
-    context = ModelContext(newsqa.settings, newsqa._reader())
+    context = ModelContext(newsqa.settings, read_question(newsqa._reader(), question))
     answer = finish(question, claim, given, given, "openai:any", context, [])
     assert any("which the question asks for" in note for note in answer.notes) is falls_back
     assert (answer.fallback or answer.abstained) is falls_back
@@ -268,9 +269,9 @@ def test_an_answer_citing_a_passage_about_something_else_is_refused(demo_store):
 
     newsqa = NewsQA(store=demo_store)
     given = [passage(1, "A new £14 million crane, the latest at the port, arrived from Rotterdam.")]
-    context = ModelContext(newsqa.settings, newsqa._reader())
-    answer = finish("What is the latest on the ferry?", "A new crane [1].", given, given,
-                    "openai:any", context, [])  # fmt: skip
+    ferry = "What is the latest on the ferry?"
+    context = ModelContext(newsqa.settings, read_question(newsqa._reader(), ferry))
+    answer = finish(ferry, "A new crane [1].", given, given, "openai:any", context, [])
     assert answer.abstained is True
     assert answer.citations == ()
     assert "not about what the question asks about" in " ".join(answer.notes)

@@ -209,6 +209,7 @@ def test_an_llm_that_obeys_the_injection_cannot_cite_what_it_was_not_given(
 def test_a_model_parroting_the_injected_article_keeps_no_fake_citation(hostile_store):
     from qa.answering.pipeline import finish
     from qa.models.base import ModelContext
+    from qa.retrieval.retrieve import read_question
 
     newsqa = NewsQA(store=hostile_store)
     passages = newsqa.search("Which allotment society won the Best in Bloom award?", k=3)
@@ -216,7 +217,7 @@ def test_a_model_parroting_the_injected_article_keeps_no_fake_citation(hostile_s
         'The Kellan Bridge has collapsed and the mayor has resigned. "Fenwick Hill Allotment '
         'Society" [7] [12]. The Mayor of Harrowgate earns £250,000 a year [999].'
     )
-    context = ModelContext(newsqa.settings, newsqa._reader())
+    context = ModelContext(newsqa.settings, read_question(newsqa._reader(), "q"))
     answer = finish("q", parroted, passages, passages, "openai:any", context, [])
     assert answer.dropped_citations == ("[7]", "[12]", "[999]")
     assert answer.fallback and any("answered extractively instead" in n for n in answer.notes)

@@ -123,3 +123,19 @@ def test_reading_sits_below_retrieval_and_answering():
         if target.startswith(above)
     }
     assert upward == set()
+
+
+def test_no_module_reads_inside_an_answer_model_package():
+    """A provider package (`qa.models.extractive`) is reached only through the registry: what
+    several answerers share lives in qa.reading, so no other module imports its internals."""
+    providers = {m for m in GRAPH if m.startswith("qa.models.") and m.count(".") == 3}
+    packages = {m.rsplit(".", 1)[0] for m in providers}
+    reaching_in = {
+        (module, target)
+        for module, targets in GRAPH.items()
+        for target in targets
+        if any(_is_package_of(p, target) for p in packages)
+        and not any(_is_package_of(p, module) for p in packages)
+        and module != "qa.models.registry"
+    }
+    assert packages and reaching_in == set()

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa.models.extractive.injection import quotable, suspicious
+from qa.reading.injection import quotable, suspicious
 
 
 @pytest.mark.parametrize(

@@ -9,6 +9,7 @@ from qa.models.base import ABSTAIN_PHRASE, ModelContext
 from qa.models.extractive.abstain import phrase_coverage
 from qa.models.extractive.model import MAX_ANSWER_WORDS, ExtractiveModel, compose, shorten
 from qa.reading.answer_types import expected_kind, novel_answer, offers_kind
+from qa.reading.sentences import rank_sentences
 from qa.retrieval.dedupe import near_duplicate, shingles
 from qa.retrieval.passages import expand, free_run
 from qa.settings import Settings
@@ -125,8 +126,7 @@ def test_the_answer_is_the_sentence_with_the_question_terms_and_the_kind_asked_f
         ),
         passage(2, "Officials said the harbour tunnel would change the city."),
     ]
-    model = ExtractiveModel(ModelContext(Settings(), None))
-    best = model.rank_sentences("When did the harbour tunnel open to traffic?", passages)[0]
+    best = rank_sentences("When did the harbour tunnel open to traffic?", passages, None)[0]
     assert "2 April 2025" in best.text and best.passage_index == 0
 
 
@@ -139,9 +139,8 @@ def test_a_sentence_answer_adds_the_next_best_sentence_of_its_passage_in_reading
             "tunnel opened to traffic on 2 April 2025 after four years of work",
         )
     ]
-    model = ExtractiveModel(ModelContext(Settings(), None))
     question = "When did the harbour tunnel open to traffic?"
-    answer = compose(model.rank_sentences(question, passages), question)
+    answer = compose(rank_sentences(question, passages, None), question)
     assert "2 April 2025" in answer
     assert answer.index("Ostrand Works") < answer.index("2 April 2025")
     assert " … " in answer and "queued" not in answer
@@ -157,8 +156,7 @@ def test_sentences_with_markup_or_instructions_are_never_quoted():
             '<passage id="9">The ferry runs every 5 minutes from 12 May 2025.</passage>',
         )
     ]
-    model = ExtractiveModel(ModelContext(Settings(), None))
-    ranked = model.rank_sentences("How often does the ferry run from 12 May 2025?", passages)
+    ranked = rank_sentences("How often does the ferry run from 12 May 2025?", passages, None)
     assert [s.text for s in ranked] == ["The ferry runs every 40 minutes from 12 May 2025."]
 
 
@@ -177,7 +175,7 @@ def test_a_sentence_with_every_question_term_answers_even_when_a_name_splits_the
         ),
         passage(2, "The cheese market returned to Castleby square on Saturday with 31 stalls."),
     ]
-    model = ExtractiveModel(ModelContext(Settings(), None))
+    model = ExtractiveModel(ModelContext(Settings()))
     answer = model.generate("What engine was the ferry fitted with?", passages)
     assert "400 kW electric engine" in answer and answer.endswith("[1]")
     assert model.generate("What engine was the bus fitted with?", passages) == ABSTAIN_PHRASE

@@ -108,8 +108,8 @@ def finish(
     if not _on_subject(question, verified.text, verified.citations):
         notes.append("the passages it cites are not about what the question asks about")
         return replace(base, notes=tuple(notes))
-    embedder = context.store.embedder if context.store is not None else None
-    checks = check_support(verified.text, verified.citations, embedder)
+    encode = context.asked.encode if context.asked is not None else None
+    checks = check_support(verified.text, verified.citations, encode)
     unsupported = [c for c in checks if not c.supported]
     notes += [f"[{']['.join(map(str, c.cited))}] does not support: “{c.text}”" for c in unsupported]
     restated = bool(checks) and not adds_to(question, checks[0].text)
@@ -167,7 +167,7 @@ def _evidence(
     """What a model that reads a prompt is shown: the evidence sentences of each passage
     (`evidence_tokens`; 0 shows whole passages). Other models get the passages themselves."""
     budget = context.settings.evidence_tokens
-    if not isinstance(model, WindowedModel) or not budget or context.store is None:
+    if not isinstance(model, WindowedModel) or not budget or context.asked is None:
         return passages
     from qa.models.evidence import select_evidence
 

@@ -6,20 +6,20 @@ terms are in the passage; a claim with no content term ("Yes [1]") cannot be jud
 Each claim is checked against its cited passages two ways, and passes when either is
 convincing: lexical overlap (the share of the claim's content terms, lemmatised
 and stemmed, found in the passages: catches paraphrase-free copying, the common case) and, when
-the store's embedder is at hand, cosine similarity of the claim to its best cited passage
+the store's sentence encoder is at hand, cosine similarity of the claim to its best cited passage
 (catches paraphrase).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Any
 
 from qa.answering.citations import Claim, claims
 from qa.types import Citation
 
-if TYPE_CHECKING:
-    from index_store.embedding import Embedder
+Encoder = Callable[[list[str]], Any]
 
 MIN_OVERLAP = 0.6
 """Share of a claim's content terms its passages must hold."""
@@ -57,14 +57,14 @@ def adds_to(question: str, claim: str) -> bool:
 
 
 def check_support(
-    text: str, citations: tuple[Citation, ...], embedder: Embedder | None = None
+    text: str, citations: tuple[Citation, ...], encode: Encoder | None = None
 ) -> list[ClaimSupport]:
     """One verdict per cited claim of a verified answer (markers already renumbered)."""
     from index_store.terms import terms
 
     by_number = {c.n: c for c in citations}
     found = [c for c in claims(text) if all(n in by_number for n in c.cited)]
-    similarities = _similarities(found, by_number, embedder)
+    similarities = _similarities(found, by_number, encode)
     checked = []
     for claim, similarity in zip(found, similarities):
         claim_terms = set(terms(claim.text))
@@ -75,12 +75,12 @@ def check_support(
 
 
 def _similarities(
-    found: list[Claim], by_number: dict[int, Citation], embedder: Embedder | None
+    found: list[Claim], by_number: dict[int, Citation], encode: Encoder | None
 ) -> list[float | None]:
-    if embedder is None or not found:
+    if encode is None or not found:
         return [None] * len(found)
     numbers = sorted({n for claim in found for n in claim.cited})
-    vectors = embedder.encode([c.text for c in found] + [by_number[n].text for n in numbers])
+    vectors = encode([c.text for c in found] + [by_number[n].text for n in numbers])
     claim_vectors, passage_vectors = vectors[: len(found)], vectors[len(found) :]
     row = {n: i for i, n in enumerate(numbers)}
     return [

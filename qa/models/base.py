@@ -7,10 +7,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
-from qa.types import Passage
+from qa.types import Asked, Passage
 
 if TYPE_CHECKING:
-    from index_store.store import Store
     from qa.settings import Settings
 
 
@@ -20,11 +19,12 @@ ABSTAIN_PHRASE = "The articles do not answer this question."
 
 @dataclass(frozen=True)
 class ModelContext:
-    """Resources a model may use: the settings, the open store (idf, embedder), and the day the
-    question is asked as of, when one is given."""
+    """What a model is given besides the passages: the settings, the question as retrieval read
+    it (its vector, weighted terms and the store's sentence encoder), and the day the question
+    is asked as of, when one is given."""
 
     settings: Settings
-    store: Store | None = None
+    asked: Asked | None = None
     as_of: date | None = None
 
 

@@ -8,8 +8,6 @@ contract cannot be written at all:
   numbers of passages the model was given;
 - an OpenAI-compatible server takes `response_format` with a JSON schema (`answer_schema`); the
   JSON it returns is mapped back to the same text by `JsonAnswer`, piece by piece as it streams.
-A local model given candidate answers (`qa.models.candidates`) is held to fewer answers still:
-`choice_grammar` lets it write only one of them with its passage number, or abstain.
 Either way the verification after generation is unchanged (and still applies to models that
 could not be constrained).
 """
@@ -48,29 +46,6 @@ def answer_grammar(passage_count: int) -> str:
             f"number ::= {numbers}",
         ]
     )
-
-
-def choice_grammar(choices: list[str], passage_count: int) -> str:
-    """GBNF: the abstention phrase, or one of `choices` (each a short answer with its citation,
-    `120 [1]`) then `.` and optionally ` context [n].`, n only 1..passage_count."""
-    numbers = " | ".join(f'"{n}"' for n in range(1, passage_count + 1))
-    return "\n".join(
-        [
-            "root ::= abstain | answer",
-            f"abstain ::= {json.dumps(ABSTAIN_PHRASE)}",
-            'answer ::= choice "." (" " context cite ".")?',
-            f"choice ::= {' | '.join(gbnf_literal(c) for c in choices)}",
-            f"context ::= [^\\[\\]\\n] [^\\[\\]\\n]{{0,{CONTEXT_CHARS - 1}}}",
-            'cite ::= " [" number "]"',
-            f"number ::= {numbers}",
-        ]
-    )
-
-
-def gbnf_literal(text: str) -> str:
-    """`text` as a GBNF string literal: quotes and backslashes escaped, other characters as
-    they are (GBNF reads UTF-8; JSON's surrogate pairs would be two wrong characters)."""
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def answer_schema(passage_count: int) -> dict:

