@@ -220,7 +220,7 @@ def child_phases(store: str, question: str) -> dict:
     mark("first vector query")
     opened.keyword_index()
     mark("BM25 index")
-    chunks = opened.manifest.counts()[1]
+    chunks = opened.ledger.counts()[1]
     opened.close()
     nq = NewsQA(store=store)
     nq.search(question)

@@ -192,18 +192,18 @@ def _dense_has_answer(store: str, backend: str, questions) -> float:
         vector = opened.embedder.encode([q.question])[0]
         where = Filters.parse(as_of=q.as_of).chunk_filter()
         found = opened.vectors.query(vector, 5, where)
-        texts = opened.manifest.chunks(h.chunk_id for h in found)
+        texts = opened.ledger.chunks(h.chunk_id for h in found)
         hits += any(contains_any(c.text, q.answers) for c in texts.values())
     return round(hits / len(answerable), 3)
 
 
 def child_cosine(store: str) -> dict:
     from index_store.embedding import load_embedder
-    from index_store.manifest import Manifest
+    from index_store.ledger import Ledger
 
     texts = [
         text
-        for _, text, _, _ in Manifest(Path(store) / "manifest.sqlite", readonly=True).all_chunks()
+        for _, text, _, _ in Ledger(Path(store) / "manifest.sqlite", readonly=True).all_chunks()
     ]
     texts = random.Random(5).sample(texts, min(COSINE_SAMPLE, len(texts)))
     onnx = load_embedder(backend="onnx").encode(texts)

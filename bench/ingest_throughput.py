@@ -353,12 +353,12 @@ def child_llamaindex(corpus: str, store: str) -> dict:
 
 def child_raw(store: str, sample: str) -> dict:
     from index_store.embedding import load_embedder, load_tokenizer
-    from index_store.manifest import Manifest
+    from index_store.ledger import Ledger
     from index_store.store import LEDGER
     from qa.settings import load_settings
 
     s = load_settings()
-    ledger = Manifest(Path(store) / LEDGER, readonly=True)
+    ledger = Ledger(Path(store) / LEDGER, readonly=True)
     texts = [text for _, text, _, _ in ledger.all_chunks()]
     if int(sample) and int(sample) < len(texts):
         texts = random.Random(11).sample(texts, int(sample))

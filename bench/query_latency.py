@@ -293,7 +293,7 @@ class ReusedVectors:
         from qa.settings import load_settings
 
         store = Store.open(load_settings(store=source).index_config())
-        rows = list(store.manifest.all_chunks())
+        rows = list(store.ledger.all_chunks())
         ids = [row[0] for row in rows]
         by_id: dict[str, np.ndarray] = {}
         for first in range(0, len(ids), 4000):
@@ -335,7 +335,7 @@ def child_build(size: str, source: str, articles: str, folder: str) -> dict:
     started = time.perf_counter()
     summary = ingest(store, [str(corpus)])
     seconds = time.perf_counter() - started
-    chunks = store.manifest.counts()[1]
+    chunks = store.ledger.counts()[1]
     store.close()
     return {
         "seconds": seconds,
@@ -347,9 +347,9 @@ def child_build(size: str, source: str, articles: str, folder: str) -> dict:
 
 
 def _chunk_counts(source: Path) -> dict[str, int]:
-    from index_store.manifest import Manifest
+    from index_store.ledger import Ledger
 
-    ledger = Manifest(source / "manifest.sqlite", readonly=True)
+    ledger = Ledger(source / "manifest.sqlite", readonly=True)
     return {record.id: record.chunk_count for record in ledger.articles()}
 
 

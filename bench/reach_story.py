@@ -117,7 +117,7 @@ class Experiment:
         scores = np.where(allowed, vectors @ vector, -np.inf)
         order = [i for i in np.argsort(-scores)[:n] if np.isfinite(scores[i])]
         ranked = hits.dense + hits.keyword
-        records = self._store.manifest.chunks(ranked)
+        records = self._store.ledger.chunks(ranked)
         article_of = {chunk_id: record.article_id for chunk_id, record in records.items()}
         best: dict[str, tuple[int, str]] = {}
         for ranking in (hits.dense, hits.keyword):
@@ -145,7 +145,7 @@ class Experiment:
         if path.exists():
             saved = np.load(path, allow_pickle=False)
             return saved["vectors"], list(map(str, saved["firsts"])), list(map(str, saved["ids"]))
-        manifest = self._store.manifest
+        manifest = self._store.ledger
         records = list(manifest.articles())
         firsts = [manifest.chunk_ids_of(r.id)[0] for r in records]
         leads = manifest.chunks(firsts)

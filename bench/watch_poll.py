@@ -198,14 +198,14 @@ def child_build(folder: str, chunks: str) -> dict:
     while True:
         store = Store.create_or_open(load_settings(store=Path(folder)).index_config())
         store.__dict__["ingest_embedder"] = StandInVectors()
-        if store.manifest.counts()[1] >= int(chunks):
+        if store.ledger.counts()[1] >= int(chunks):
             break
         part = work / "slice.jsonl"
         part.write_text("".join(json.dumps(r) + "\n" for r in rows[used : used + SLICE]))
         ingest(store, [str(part)])
         used += SLICE
         store.close()
-    articles, total = store.manifest.counts()
+    articles, total = store.ledger.counts()
     store.close()
     return {
         "articles": articles,
@@ -238,7 +238,7 @@ def child_daemon(store_dir: str, feed: str) -> dict:
 
 def _timed_poll(watcher, feed: str, timers: dict) -> dict:
     timers.clear()
-    before = watcher.store.manifest.counts()[1]
+    before = watcher.store.ledger.counts()[1]
     load_before, started, cpu = load(), time.perf_counter(), time.process_time()
     [polled] = watcher.run_once([feed])
     seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu
@@ -249,7 +249,7 @@ def _timed_poll(watcher, feed: str, timers: dict) -> dict:
         "cpu_seconds": round(cpu_seconds, 3),
         "embed_seconds": round(timers.get("embed", 0.0), 3),
         "keyword_seconds": round(timers.get("keyword", 0.0), 3),
-        "chunks": watcher.store.manifest.counts()[1] - before,
+        "chunks": watcher.store.ledger.counts()[1] - before,
         "load_before": load_before,
         "load_after": load(),
     }
@@ -283,7 +283,7 @@ def _keyword_side(store) -> dict:
 
     found = {"rebuild_load": {"load_before": load()}}
     started = time.perf_counter()
-    index = rebuilt(store.manifest)
+    index = rebuilt(store.ledger)
     found["rebuild_seconds"] = round(time.perf_counter() - started, 2)
     found["rebuild_load"]["load_after"] = load()
     found["bm25s_load"] = {"load_before": load()}

@@ -20,9 +20,8 @@ from urllib.parse import urlsplit
 
 from index_store.chunking import ChunkDraft, chunk_text
 from index_store.identity import article_id, chunk_id, content_hash
-from index_store.manifest import ArticleRecord, ChunkRecord
 from index_store.store import Store
-from index_store.types import Article, IngestSummary, SourceError
+from index_store.types import Article, ArticleRecord, ChunkRecord, IngestSummary, SourceError
 from index_store.vectors import UNDATED
 
 BATCH_CHUNKS = 512
@@ -109,12 +108,12 @@ def remove(store: Store, article_ids: Iterable[str]) -> list[str]:
     missing = []
     with store.writing():
         for doomed in article_ids:
-            if store.manifest.article(doomed) is None:
+            if store.ledger.article(doomed) is None:
                 missing.append(doomed)
                 continue
-            chunk_ids = store.manifest.remove_article(doomed)
+            chunk_ids = store.ledger.remove_article(doomed)
             store.vectors.delete(chunk_ids)
-            store.manifest.clear_journal(chunk_ids)
+            store.ledger.clear_journal(chunk_ids)
         store.keyword_index()
     return missing
 
@@ -234,7 +233,7 @@ class _BatchWriter:
             return "duplicate"
         if pending is not None:
             self.drain()
-        known = self.store.manifest.article(key)
+        known = self.store.ledger.article(key)
         if known and known.content_hash == text_hash:
             self.summary.unchanged += 1
             return "unchanged"
@@ -253,7 +252,7 @@ class _BatchWriter:
             self.store.config.chunk_overlap_tokens,
         )
         outcome = "updated" if known else "added"
-        replaced = self.store.manifest.chunk_ids_of(key) if known else []
+        replaced = self.store.ledger.chunk_ids_of(key) if known else []
         self.batch.planned.append(_Planned(record, drafts, replaced, outcome))
         self.batch.ids[key] = text_hash
         self.batch.hashes[text_hash] = key
@@ -269,7 +268,7 @@ class _BatchWriter:
         return found
 
     def _stored_twin(self, text_hash: str) -> str | None:
-        twin = self.store.manifest.article_with_hash(text_hash)
+        twin = self.store.ledger.article_with_hash(text_hash)
         return twin.id if twin else None
 
     def _duplicate(self, twin: str, article: Article) -> str:
@@ -309,7 +308,7 @@ class _BatchWriter:
         if batch.planned and embedding is not None:
             self._write(batch.planned, embedding.result())
         for twin, source, url in batch.aliases:
-            self.store.manifest.add_alias(twin, source, url)
+            self.store.ledger.add_alias(twin, source, url)
 
     def _write(self, planned: list[_Planned], vectors) -> None:
         records, chunks, metadatas = [], [], []
@@ -320,11 +319,11 @@ class _BatchWriter:
                 metadatas.append(chunk_metadata(item.record, draft))
         replaced = [old for item in planned for old in item.replaced]
         ids = [c.chunk_id for c in chunks]
-        self.store.manifest.add_to_journal(ids)
+        self.store.ledger.add_to_journal(ids)
         self.store.vectors.add(ids, vectors, metadatas)
-        self.store.manifest.commit_articles(records, chunks, replaced)
+        self.store.ledger.commit_articles(records, chunks, replaced)
         self.store.vectors.delete(replaced)
-        self.store.manifest.clear_journal(replaced)
+        self.store.ledger.clear_journal(replaced)
         for item in planned:
             if item.outcome == "added":
                 self.summary.added += 1

@@ -27,7 +27,7 @@ class PruneSummary:
 def prune(store: Store, cutoff: datetime, *, dry_run: bool = False) -> PruneSummary:
     """Remove (or with `dry_run` only list) the articles older than `cutoff`."""
     cutoff = cutoff.astimezone(UTC)
-    doomed = store.manifest.articles_before(
+    doomed = store.ledger.articles_before(
         int(cutoff.timestamp()), cutoff.strftime("%Y-%m-%d %H:%M:%S")
     )
     chunks = sum(count for _, count in doomed)
@@ -35,8 +35,8 @@ def prune(store: Store, cutoff: datetime, *, dry_run: bool = False) -> PruneSumm
     if doomed and not dry_run:
         with store.writing():
             for first in range(0, len(ids), BATCH_ARTICLES):
-                chunk_ids = store.manifest.remove_articles(ids[first : first + BATCH_ARTICLES])
+                chunk_ids = store.ledger.remove_articles(ids[first : first + BATCH_ARTICLES])
                 store.vectors.delete(chunk_ids)
-                store.manifest.clear_journal(chunk_ids)
+                store.ledger.clear_journal(chunk_ids)
             store.keyword_index()
     return PruneSummary(cutoff.date().isoformat(), len(ids), chunks, dry_run, ids)

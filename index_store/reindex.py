@@ -17,8 +17,9 @@ from dataclasses import dataclass
 
 from index_store.config import IndexConfig
 from index_store.errors import StoreMismatch, StoreNotFound
-from index_store.manifest import SCHEMA_VERSION, ArticleRecord, ChunkRecord, Manifest
+from index_store.ledger import SCHEMA_VERSION, Ledger
 from index_store.store import LEDGER, STALE_COLLECTION, Store
+from index_store.types import ArticleRecord, ChunkRecord
 from index_store.vectors import VectorIndex
 
 BATCH_CHUNKS = 512
@@ -41,12 +42,12 @@ def reindex(
     `config`'s chunk sizes, then the question model's export if that model needs one."""
     if not (config.store / LEDGER).exists():
         raise StoreNotFound(f"no newsqa store at {config.store}: nothing to reindex")
-    store = Store(config, Manifest(config.store / LEDGER))
+    store = Store(config, Ledger(config.store / LEDGER))
     try:
         _refuse_newer_schema(store)
         with store.writing():
             summary = _rebuild(store, on_article, model or store.model)
-            Store(config, store.manifest).prepare_question_model()
+            Store(config, store.ledger).prepare_question_model()
     finally:
         store.close()
     return summary
@@ -63,7 +64,7 @@ def _refuse_newer_schema(store: Store) -> None:
 def _rebuild(store: Store, on_article: Callable[[str], None] | None, model: str) -> ReindexSummary:
     from index_store.embedding import canonical_model, chunk_window, load_embedder, token_starts
 
-    config, manifest = store.config, store.manifest
+    config, ledger = store.config, store.ledger
     model = canonical_model(model)
     embedder = load_embedder(
         model,
@@ -74,21 +75,21 @@ def _rebuild(store: Store, on_article: Callable[[str], None] | None, model: str)
     starts = token_starts(model)
     tokens = (chunk_window(model, config.chunk_tokens), config.chunk_overlap_tokens)
     fresh = f"newsqa_{store.meta['store_id'][:12]}_{uuid.uuid4().hex[:8]}"
-    manifest.set_meta({STALE_COLLECTION: fresh})
+    ledger.set_meta({STALE_COLLECTION: fresh})
     target = VectorIndex(config.store / "chroma", config.chroma_url, fresh)
-    manifest.start_rebuild()
+    ledger.start_rebuild()
     pending: list[tuple[ChunkRecord, dict]] = []
     total = 0
-    for article_id in manifest.article_ids():
-        pending += _chunks(manifest.article(article_id), starts, tokens)
+    for article_id in ledger.article_ids():
+        pending += _chunks(ledger.article(article_id), starts, tokens)
         if len(pending) >= BATCH_CHUNKS:
-            total += _write(pending, embedder, target, manifest)
+            total += _write(pending, embedder, target, ledger)
             pending = []
         if on_article:
             on_article(article_id)
-    total += _write(pending, embedder, target, manifest)
+    total += _write(pending, embedder, target, ledger)
     previous = store.collection_name
-    manifest.swap_in_staged_chunks(
+    ledger.swap_in_staged_chunks(
         {
             "collection": fresh,
             "embedding_model": model,
@@ -98,10 +99,10 @@ def _rebuild(store: Store, on_article: Callable[[str], None] | None, model: str)
         }
     )
     target.drop_collection(previous)
-    manifest.set_meta({STALE_COLLECTION: ""})
+    ledger.set_meta({STALE_COLLECTION: ""})
     store.keyword_index()
     return ReindexSummary(
-        articles=len(manifest.article_ids()),
+        articles=len(ledger.article_ids()),
         chunks=total,
         embedding_model=model,
         previous_model=store.meta.get("embedding_model", ""),
@@ -118,7 +119,7 @@ def _chunks(
     return [(chunk_record(record, d), chunk_metadata(record, d)) for d in drafts]
 
 
-def _write(pending: list[tuple[ChunkRecord, dict]], embedder, target, manifest: Manifest) -> int:
+def _write(pending: list[tuple[ChunkRecord, dict]], embedder, target, ledger: Ledger) -> int:
     from index_store.embedding import release_freed_memory
 
     if not pending:
@@ -126,5 +127,5 @@ def _write(pending: list[tuple[ChunkRecord, dict]], embedder, target, manifest: 
     vectors = embedder.encode([chunk.text for chunk, _ in pending])
     release_freed_memory()
     target.add([chunk.chunk_id for chunk, _ in pending], vectors, [meta for _, meta in pending])
-    manifest.stage_chunks([chunk for chunk, _ in pending])
+    ledger.stage_chunks([chunk for chunk, _ in pending])
     return len(pending)

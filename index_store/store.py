@@ -21,8 +21,8 @@ from pathlib import Path
 from index_store.config import IndexConfig
 from index_store.errors import NewsQAError, StoreMismatch, StoreNotFound, StoreWriteError
 from index_store.keyword import KeywordIndex
+from index_store.ledger import SCHEMA_VERSION, Ledger
 from index_store.lock import write_lock
-from index_store.manifest import SCHEMA_VERSION, Manifest
 from index_store.vectors import UNDATED, VectorIndex
 
 LEDGER = "manifest.sqlite"
@@ -49,10 +49,10 @@ class StoreStats:
 class Store:
     """A newsqa store on disk. Use `Store.open` to read and `Store.create_or_open` to write."""
 
-    def __init__(self, config: IndexConfig, manifest: Manifest) -> None:
+    def __init__(self, config: IndexConfig, manifest: Ledger) -> None:
         self.config = config
         self.path = config.store
-        self.manifest = manifest
+        self.ledger = manifest
         self.meta = manifest.get_meta()
         self.model = self.meta.get("embedding_model") or config.embedding_model
         """The embedding model that built the store, which reads and extends it."""
@@ -66,7 +66,7 @@ class Store:
                 f"no newsqa store at {config.store}: add articles with `newsqa ingest PATH "
                 f"--store {config.store}`"
             )
-        store = cls(config, Manifest(ledger, readonly=readonly))
+        store = cls(config, Ledger(ledger, readonly=readonly))
         store.check_compatible()
         return store
 
@@ -77,7 +77,7 @@ class Store:
         check_device(config.embedding_device)  # before the store is made or touched
         try:
             config.store.mkdir(parents=True, exist_ok=True)
-            manifest = Manifest(config.store / LEDGER)
+            manifest = Ledger(config.store / LEDGER)
             if not manifest.get_meta().get("store_id"):
                 manifest.set_meta(_new_store_meta(config))
         except (OSError, sqlite3.OperationalError) as error:
@@ -172,8 +172,8 @@ class Store:
                 f"reindex --store {self.path} --embedding-model MODEL`"
             ) from None
         recorded = self.meta.get("dimension") or ""
-        if not recorded and not self.manifest.readonly:
-            self.manifest.set_meta({"dimension": str(embedder.dimension)})
+        if not recorded and not self.ledger.readonly:
+            self.ledger.set_meta({"dimension": str(embedder.dimension)})
         elif recorded and recorded != str(embedder.dimension):
             raise StoreMismatch(
                 f"store {self.path} holds {self.meta['dimension']}-dimension vectors, the model "
@@ -206,36 +206,36 @@ class Store:
     def recover(self) -> None:
         """Delete from Chroma the chunk ids the ledger never committed or has since dropped,
         and the collection a killed reindex was building or had just replaced."""
-        pending = self.manifest.journal()
+        pending = self.ledger.journal()
         if pending:
             self.vectors.delete(pending)
-            self.manifest.clear_journal(pending)
-        stale = self.manifest.get_meta().get(STALE_COLLECTION)
+            self.ledger.clear_journal(pending)
+        stale = self.ledger.get_meta().get(STALE_COLLECTION)
         if stale:
             self.vectors.drop_collection(stale)
-            self.manifest.set_meta({STALE_COLLECTION: ""})
+            self.ledger.set_meta({STALE_COLLECTION: ""})
 
     def keyword_index(self) -> KeywordIndex:
         """The BM25 index for the ledger's current generation, caught up on what changed since
         it was saved (and saved again, by a writer)."""
         from index_store.keyword.sync import current_index
 
-        generation = self.manifest.generation()
+        generation = self.ledger.generation()
         cached = self.__dict__.get("_keyword")
         if cached is not None and cached.marks.generation == generation:
             return cached
         index = current_index(
-            self.path / "bm25", self.manifest, cached, save=not self.manifest.readonly
+            self.path / "bm25", self.ledger, cached, save=not self.ledger.readonly
         )
         self.__dict__["_keyword"] = index
         return index
 
     def keyword_rows(self) -> Iterator[tuple[str, str, int, str]]:
-        for chunk_id, text, epoch, source in self.manifest.all_chunks():
+        for chunk_id, text, epoch, source in self.ledger.all_chunks():
             yield chunk_id, text, UNDATED if epoch is None else epoch, source
 
     def stats(self) -> StoreStats:
-        articles, chunks = self.manifest.counts()
+        articles, chunks = self.ledger.counts()
         return StoreStats(
             path=str(self.path),
             articles=articles,
@@ -248,7 +248,7 @@ class Store:
         )
 
     def close(self) -> None:
-        self.manifest.close()
+        self.ledger.close()
 
 
 @contextmanager

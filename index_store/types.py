@@ -61,3 +61,36 @@ class IngestSummary:
     chunks_written: int = 0
     errors: list[SourceError] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ArticleRecord:
+    """An indexed article as the ledger knows it (`also_in`: syndicated copies, source and url)."""
+
+    id: str
+    content_hash: str
+    title: str
+    source: str
+    url: str
+    authors: tuple[str, ...]
+    published: str | None
+    published_epoch: int | None
+    text: str
+    chunk_count: int
+    also_in: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class ChunkRecord:
+    """A stored chunk with its sentence spans (relative to the chunk text).
+
+    Its text is not stored twice: it is read as a slice of the article's text.
+    """
+
+    chunk_id: str
+    article_id: str
+    position: int
+    start: int
+    end: int
+    text: str
+    sentences: tuple[tuple[int, int], ...]

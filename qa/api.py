@@ -13,10 +13,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Unpack
 
 from index_store.errors import StoreNotFound
-from index_store.manifest import ArticleRecord
 from index_store.reindex import ReindexSummary
 from index_store.store import Store, StoreStats
-from index_store.types import IngestSummary
+from index_store.types import ArticleRecord, IngestSummary
 from qa.errors import BadQuestion
 from qa.models.base import ModelContext
 from qa.retrieval.filters import FilterOptions, Filters
@@ -185,11 +184,11 @@ class NewsQA:
     def sources(self, limit: int | None = None, offset: int = 0) -> list[ArticleRecord]:
         """Stored articles, newest first: every one, or `limit` of them after the first `offset`."""
         end = None if limit is None else offset + limit
-        return list(islice(self._reader().manifest.articles(), offset, end))
+        return list(islice(self._reader().ledger.articles(), offset, end))
 
     def article(self, article_id: str) -> ArticleRecord | None:
         """A stored article with its full text, or None when no article has this id."""
-        return self._reader().manifest.article(article_id)
+        return self._reader().ledger.article(article_id)
 
     def stats(self) -> StoreStats:
         return self._reader().stats()
@@ -222,7 +221,7 @@ class NewsQA:
     def _reader(self) -> Store:
         if self._store is None:
             self._store = Store.open(self.settings.index_config(), readonly=True)
-            if self._store.manifest.counts()[0] == 0:
+            if self._store.ledger.counts()[0] == 0:
                 raise StoreNotFound(
                     f"the store at {self.settings.store} is empty: add articles with "
                     f"`newsqa ingest PATH --store {self.settings.store}`"

@@ -42,6 +42,13 @@ def private_user_dir(tmp_path_factory, monkeypatch):
     return home
 
 
+@pytest.fixture
+def no_proxy_for_local_server(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Requests to a test's own server on 127.0.0.1 must not go through a proxy the machine's
+    environment names; modules of such tests use it for every test (`pytestmark`)."""
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+
+
 @pytest.fixture(scope="session")
 def demo_store(tmp_path_factory) -> Path:
     """The bundled demo corpus, ingested once; tests must not write to it."""

@@ -31,20 +31,20 @@ def audit(store_dir: Path, *, settled: bool = True, **settings: object) -> Store
     store = Store.open(NewsQA(store=store_dir, **settings).settings.index_config())
     try:
         articles, chunk_ids = {}, set()
-        for record in store.manifest.articles():
-            ids = store.manifest.chunk_ids_of(record.id)
+        for record in store.ledger.articles():
+            ids = store.ledger.chunk_ids_of(record.id)
             assert len(ids) == record.chunk_count > 0, f"{record.id}: {len(ids)} chunk rows"
             articles[record.id] = record.content_hash
             chunk_ids.update(ids)
-        assert store.manifest.counts() == (len(articles), len(chunk_ids))
+        assert store.ledger.counts() == (len(articles), len(chunk_ids))
         held = store.vectors.ids()
         assert chunk_ids <= held, f"{len(chunk_ids - held)} ledger chunks missing from Chroma"
         extra = held - chunk_ids
         if settled:
-            assert not extra and not store.manifest.journal(), "Chroma holds uncommitted chunks"
+            assert not extra and not store.ledger.journal(), "Chroma holds uncommitted chunks"
             assert store.vectors.count() == len(chunk_ids)
         else:
-            assert extra <= set(store.manifest.journal()), "Chroma holds unjournaled chunks"
+            assert extra <= set(store.ledger.journal()), "Chroma holds unjournaled chunks"
         assert set(store.keyword_index().chunk_ids) == chunk_ids
         return StoreState(articles, frozenset(chunk_ids))
     finally:

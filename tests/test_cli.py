@@ -161,9 +161,8 @@ class _Pages(BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def web(monkeypatch) -> Iterator[str]:
+def web(no_proxy_for_local_server) -> Iterator[str]:
     """A news site on 127.0.0.1: an article page, an RSS feed, and 404 for anything else."""
-    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Pages)
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()

@@ -13,8 +13,6 @@ import json
 import multiprocessing
 import os
 import random
-import signal
-import time
 from multiprocessing.connection import Connection
 from pathlib import Path
 
@@ -22,6 +20,7 @@ import pytest
 
 from index_store.errors import StoreNotFound
 from qa import NewsQA
+from tests.killing import kill_mid_run
 from tests.store_checks import StoreState, audit
 
 TRIALS = int(os.environ.get("NEWSQA_KILL_TRIALS", "20"))
@@ -107,29 +106,6 @@ def processes():
     return context
 
 
-def kill_mid_ingest(processes, store: Path, corpus: Path, records: int, rng: random.Random) -> bool:
-    """Start an ingest in a new process and SIGKILL it after a random number of articles plus a
-    random few milliseconds; False when it finished before the kill."""
-    receiver, sender = processes.Pipe(duplex=False)
-    child = processes.Process(target=ingest_in_child, args=(str(store), str(corpus), sender))
-    child.start()
-    sender.close()
-    try:
-        for _ in range(rng.randint(0, records)):
-            if not receiver.poll(120) or receiver.recv() == "done":
-                break
-        time.sleep(rng.uniform(0, 0.05))
-        finished = not child.is_alive()
-        if not finished:
-            os.kill(child.pid, signal.SIGKILL)
-    except EOFError:
-        finished = True
-    finally:
-        child.join()
-        receiver.close()
-    return not finished
-
-
 def state_after_kill(store: Path) -> StoreState:
     try:
         return audit(store, settled=False, **SETTINGS)
@@ -148,7 +124,8 @@ def test_killed_ingests_leave_whole_articles_and_rerunning_completes_them(
         store = tmp_path / f"store-{tries}"
         for _ in range(KILLS_PER_STORE):
             tries += 1
-            kills += kill_mid_ingest(processes, store, path, records, random.Random(tries))
+            rng = random.Random(tries)
+            kills += kill_mid_run(processes, ingest_in_child, (str(store), str(path)), records, rng)
             partial = state_after_kill(store)
             assert set(partial.articles) <= set(reference.articles)
         NewsQA(store=store, **SETTINGS).ingest([path])

@@ -178,8 +178,7 @@ class ObedientModel(BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def obedient_server(monkeypatch):
-    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+def obedient_server(no_proxy_for_local_server):
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), ObedientModel)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{httpd.server_port}/v1"

@@ -30,7 +30,7 @@ def write(folder: Path, name: str, text: str) -> Path:
 def ledger_and_vectors_agree(store_dir: Path) -> tuple[int, int]:
     store = Store.open(NewsQA(store=store_dir).settings.index_config())
     try:
-        articles, chunks = store.manifest.counts()
+        articles, chunks = store.ledger.counts()
         assert store.vectors.count() == chunks
         assert len(store.keyword_index().chunk_ids) == chunks
         return articles, chunks
@@ -152,7 +152,7 @@ def test_articles_are_embedded_by_torch_and_questions_read_them_with_onnx(tmp_pa
     newsqa.ingest([write(tmp_path, "tunnel.md", STORY)])
     store = Store.open(newsqa.settings.index_config())
     try:
-        (chunk,) = store.manifest.chunks(store.vectors.ids()).values()
+        (chunk,) = store.ledger.chunks(store.vectors.ids()).values()
         by_torch = load_embedder(newsqa.settings.embedding_model, "torch").encode([chunk.text])
         by_onnx = load_embedder(newsqa.settings.embedding_model, "onnx").encode([chunk.text])
         (stored,) = store.vectors.query(by_torch[0], 1)

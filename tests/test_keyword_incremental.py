@@ -13,8 +13,9 @@ import numpy as np
 from index_store.keyword import KeywordIndex, Marks, persist
 from index_store.keyword.segment import Segment
 from index_store.keyword.sync import current_index, rebuilt
-from index_store.manifest import ArticleRecord, ChunkRecord, Manifest
+from index_store.ledger import Ledger
 from index_store.store import Store
+from index_store.types import ArticleRecord, ChunkRecord
 from index_store.vectors import ChunkFilter
 from qa import NewsQA
 from tests.conftest import DEMO
@@ -48,9 +49,9 @@ def search_all(index: KeywordIndex, where: ChunkFilter | None = None, queries=QU
     return [[(h.chunk_id, h.score) for h in index.search(q, 10, where)] for q in queries]
 
 
-def same_as_rebuild(index: KeywordIndex, manifest: Manifest, queries=QUERIES) -> None:
+def same_as_rebuild(index: KeywordIndex, ledger: Ledger, queries=QUERIES) -> None:
     """Identical hits and scores (not merely close) and the same idf as a fresh build."""
-    fresh = rebuilt(manifest)
+    fresh = rebuilt(ledger)
     assert index.chunk_ids == fresh.chunk_ids
     for where in (None, ChunkFilter(since_epoch=5 * 86400), ChunkFilter(sources=(SOURCES[1],))):
         assert search_all(index, where, queries) == search_all(fresh, where, queries)
@@ -58,11 +59,11 @@ def same_as_rebuild(index: KeywordIndex, manifest: Manifest, queries=QUERIES) ->
         assert index.idf(term) == fresh.idf(term)
 
 
-class Ledger:
+class WrittenLedger:
     """Articles written straight to a real ledger, as ingest does, without embedding them."""
 
     def __init__(self, path: Path, seed: int) -> None:
-        self.manifest = Manifest(path)
+        self.ledger = Ledger(path)
         self.rng = random.Random(seed)
         self.versions: dict[str, int] = {}
 
@@ -89,12 +90,12 @@ class Ledger:
                 ChunkRecord(chunk_id, article_id, position, start, start + len(paragraph), "", ())
             )
             start += len(paragraph) + 2
-        replaced = self.manifest.chunk_ids_of(article_id)
-        self.manifest.commit_articles([record], chunks, replaced)
+        replaced = self.ledger.chunk_ids_of(article_id)
+        self.ledger.commit_articles([record], chunks, replaced)
         self.versions[article_id] = version
 
     def remove(self, article_id: str) -> None:
-        self.manifest.remove_article(article_id)
+        self.ledger.remove_article(article_id)
         self.versions.pop(article_id)
 
 
@@ -119,7 +120,7 @@ def test_scores_match_bm25s_over_the_same_chunks():
 
 
 def test_random_adds_edits_and_removals_rank_as_a_fresh_build(tmp_path):
-    ledger = Ledger(tmp_path / "manifest.sqlite", seed=11)
+    ledger = WrittenLedger(tmp_path / "manifest.sqlite", seed=11)
     folder = tmp_path / "bm25"
     rng = random.Random(5)
     saved_sizes = []
@@ -130,22 +131,22 @@ def test_random_adds_edits_and_removals_rank_as_a_fresh_build(tmp_path):
                 ledger.remove(article)
             else:
                 ledger.write(article)
-        index = current_index(folder, ledger.manifest, None, save=True)
+        index = current_index(folder, ledger.ledger, None, save=True)
         saved_sizes.append(len(index.parts))
         if step % 8 == 7:
-            same_as_rebuild(index, ledger.manifest)
-            same_as_rebuild(persist.load(folder), ledger.manifest)
+            same_as_rebuild(index, ledger.ledger)
+            same_as_rebuild(persist.load(folder), ledger.ledger)
     assert max(saved_sizes) <= 6, f"segments pile up: {saved_sizes}"
     assert max(saved_sizes) > 1, "every update rewrote the whole index"
-    assert not ledger.manifest.removals_after(0), "the saved index took in every removal"
+    assert not ledger.ledger.removals_after(0), "the saved index took in every removal"
 
 
 def test_an_update_tokenises_only_the_new_chunks(tmp_path, monkeypatch):
-    ledger = Ledger(tmp_path / "manifest.sqlite", seed=2)
+    ledger = WrittenLedger(tmp_path / "manifest.sqlite", seed=2)
     for n in range(60):
         ledger.write(f"a{n}")
     folder = tmp_path / "bm25"
-    current_index(folder, ledger.manifest, None, save=True)
+    current_index(folder, ledger.ledger, None, save=True)
     ledger.write("a3")
     ledger.write("new-1")
     tokenised = []
@@ -157,27 +158,25 @@ def test_an_update_tokenises_only_the_new_chunks(tmp_path, monkeypatch):
         return real_build(cls, rows)
 
     monkeypatch.setattr(Segment, "build", classmethod(counting_build))
-    index = current_index(folder, ledger.manifest, None, save=True)
-    new_chunks = set(ledger.manifest.chunk_ids_of("a3")) | set(
-        ledger.manifest.chunk_ids_of("new-1")
-    )
+    index = current_index(folder, ledger.ledger, None, save=True)
+    new_chunks = set(ledger.ledger.chunk_ids_of("a3")) | set(ledger.ledger.chunk_ids_of("new-1"))
     assert set(tokenised) == new_chunks
     monkeypatch.undo()
-    same_as_rebuild(index, ledger.manifest)
+    same_as_rebuild(index, ledger.ledger)
 
 
 def test_a_reader_catches_up_in_memory_without_writing(tmp_path):
     path = tmp_path / "manifest.sqlite"
-    ledger = Ledger(path, seed=4)
+    ledger = WrittenLedger(path, seed=4)
     for n in range(30):
         ledger.write(f"a{n}")
     folder = tmp_path / "bm25"
-    current_index(folder, ledger.manifest, None, save=True)
+    current_index(folder, ledger.ledger, None, save=True)
     before = sorted(p.name for p in folder.iterdir())
     ledger.write("a1")
     ledger.remove("a2")
     ledger.write("late")
-    reader = Manifest(path, readonly=True)
+    reader = Ledger(path, readonly=True)
     index = current_index(folder, reader, None, save=False)
     same_as_rebuild(index, reader)
     assert sorted(p.name for p in folder.iterdir()) == before
@@ -185,16 +184,16 @@ def test_a_reader_catches_up_in_memory_without_writing(tmp_path):
 
 def test_a_reader_whose_removals_were_trimmed_reloads_the_saved_index(tmp_path):
     path = tmp_path / "manifest.sqlite"
-    ledger = Ledger(path, seed=6)
+    ledger = WrittenLedger(path, seed=6)
     for n in range(20):
         ledger.write(f"a{n}")
     folder = tmp_path / "bm25"
-    reader = Manifest(path, readonly=True)
+    reader = Ledger(path, readonly=True)
     old = current_index(folder, reader, None, save=False)
     ledger.remove("a5")
     ledger.write("a6")
-    current_index(folder, ledger.manifest, None, save=True)  # a writer saves, trims the log
-    assert ledger.manifest.removals_trimmed_through() > old.marks.removal_seq
+    current_index(folder, ledger.ledger, None, save=True)  # a writer saves, trims the log
+    assert ledger.ledger.removals_trimmed_through() > old.marks.removal_seq
     ledger.write("a7")
     index = current_index(folder, reader, old, save=False)
     same_as_rebuild(index, reader)
@@ -202,14 +201,14 @@ def test_a_reader_whose_removals_were_trimmed_reloads_the_saved_index(tmp_path):
 
 
 def test_a_folder_in_the_old_bm25s_layout_is_rebuilt(tmp_path):
-    ledger = Ledger(tmp_path / "manifest.sqlite", seed=8)
+    ledger = WrittenLedger(tmp_path / "manifest.sqlite", seed=8)
     for n in range(10):
         ledger.write(f"a{n}")
     folder = tmp_path / "bm25"
     folder.mkdir()
     (folder / "meta.json").write_text(json.dumps({"generation": 999, "chunk_ids": []}))
-    index = current_index(folder, ledger.manifest, None, save=True)
-    same_as_rebuild(index, ledger.manifest)
+    index = current_index(folder, ledger.ledger, None, save=True)
+    same_as_rebuild(index, ledger.ledger)
     assert (folder / "index.json").exists() and not (folder / "meta.json").exists()
 
 
@@ -241,15 +240,15 @@ def test_a_real_store_keeps_its_keyword_index_incremental_through_ingest_and_rem
     nq.ingest([DEMO / "articles" / "wire-feed.jsonl"])
     (storm,) = [r.id for r in nq.sources() if "Ilse" in r.title]
     store = Store.open(nq.settings.index_config())
-    storm_chunks = set(store.manifest.chunk_ids_of(storm))
+    storm_chunks = set(store.ledger.chunk_ids_of(storm))
     store.close()
     nq.remove([storm])
     store = Store.open(nq.settings.index_config())
     try:
         index = store.keyword_index()
-        assert len(index.parts) >= 1 and index.marks.generation == store.manifest.generation()
+        assert len(index.parts) >= 1 and index.marks.generation == store.ledger.generation()
         queries = ["council budget vote", "Storm Ilse gusts", "Quayside by-election", "bridge"]
-        same_as_rebuild(index, store.manifest, queries)
+        same_as_rebuild(index, store.ledger, queries)
         assert storm_chunks and not storm_chunks & set(index.chunk_ids)
         assert not storm_chunks & {h.chunk_id for h in index.search("Storm Ilse gusts", 20)}
     finally:

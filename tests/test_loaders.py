@@ -22,6 +22,7 @@ from index_store.types import Article, SourceError
 
 DATA = Path(__file__).parent / "data" / "loaders"
 SMALL_CAP = 5_000
+pytestmark = pytest.mark.usefixtures("no_proxy_for_local_server")
 
 
 def load(*inputs: object, **limits: int | float) -> list[Article | SourceError]:
@@ -500,11 +501,6 @@ def server() -> str:
     yield f"http://127.0.0.1:{httpd.server_port}"
     httpd.shutdown()
     httpd.server_close()
-
-
-@pytest.fixture(autouse=True)
-def no_proxy_for_local_server(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
 
 
 def test_url_html_page(server: str) -> None:

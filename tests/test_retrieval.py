@@ -142,7 +142,7 @@ def test_fusion_ranks_the_best_hit_of_each_retriever_first(demo_store, query, me
     vector = store.embedder.encode([query])[0]
     (dense,) = store.vectors.query(vector, 1)
     (keyword,) = store.keyword_index().search(query, 1, ChunkFilter())
-    heads = store.manifest.chunks([dense.chunk_id, keyword.chunk_id])
+    heads = store.ledger.chunks([dense.chunk_id, keyword.chunk_id])
     assert meaning in heads[dense.chunk_id].article_id, "MiniLM's best hit"
     assert words in heads[keyword.chunk_id].article_id, "BM25's best hit"
     fused = {p.article_id for p in nq.search(query, k=2)}
@@ -257,7 +257,7 @@ def test_bm25_stays_in_step_with_the_ledger_and_chroma_after_updates_and_removal
 
     store = Store.open(nq.settings.index_config())
     try:
-        ledger = {c for r in store.manifest.articles() for c in store.manifest.chunk_ids_of(r.id)}
+        ledger = {c for r in store.ledger.articles() for c in store.ledger.chunk_ids_of(r.id)}
         keyword = store.keyword_index()
         assert set(keyword.chunk_ids) == ledger and store.vectors.count() == len(ledger)
         hits = keyword.search("opened on Thursday", 5)

@@ -94,13 +94,13 @@ def leaks(text: str) -> list[str]:
     return found + (["the keys' random part"] if TOKEN[:12] in text else [])
 
 
+@pytest.mark.usefixtures("no_proxy_for_local_server")
 def test_no_command_output_log_report_or_file_holds_a_key(
     server, tmp_path, private_user_dir, monkeypatch, caplog
 ):
     caplog.set_level(logging.DEBUG)
     for name in ("OPENAI_API_KEY", "ANTHROPIC_API_KEY"):
         monkeypatch.setenv(name, KEYS[name])
-    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
     (private_user_dir / "keys.json").write_text(
         json.dumps(
             {

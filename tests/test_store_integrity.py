@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from index_store.manifest import SCHEMA_VERSION
+from index_store.ledger import SCHEMA_VERSION
 from qa import NewsQA
 from qa.cli import app
 from tests.conftest import DEMO
@@ -144,7 +144,7 @@ def test_reindex_moves_a_store_to_another_model_and_back(small_store):
     engine = E5()
     store = Store.open(NewsQA(store=small_store).settings.index_config())
     try:
-        chunk = next(iter(store.manifest.chunks(store.vectors.ids()).values()))
+        chunk = next(iter(store.ledger.chunks(store.vectors.ids()).values()))
         (stored,) = store.vectors.query(engine.passage(chunk.text), 1)
         question = "Where did Storm Ilse hit?"
         assert store.embedder.encode_query(question) @ engine.query(question) > 0.9999

@@ -12,11 +12,7 @@ from qa.cli import app
 from tests.news_site import NewsSite, article_page, rss, story
 
 FEED = "/feed.xml"
-
-
-@pytest.fixture(autouse=True)
-def no_proxy_for_local_server(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+pytestmark = pytest.mark.usefixtures("no_proxy_for_local_server")
 
 
 @pytest.fixture

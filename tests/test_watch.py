@@ -21,6 +21,7 @@ from tests.store_checks import audit
 
 START = 1_800_000_000.0
 EVERY = 900.0
+pytestmark = pytest.mark.usefixtures("no_proxy_for_local_server")
 
 
 class Stop(Exception):
@@ -54,11 +55,6 @@ def entry(site: NewsSite, n: int, *, teaser: bool = False, edition: int = 0) -> 
 def publish(site: NewsSite, path: str, entries: list[dict]) -> str:
     site.set(path, rss("Coast Radio", entries), "application/rss+xml")
     return site.url(path)
-
-
-@pytest.fixture(autouse=True)
-def no_proxy_for_local_server(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
 
 
 @pytest.fixture

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import os
 import random
-import signal
-import time
 from multiprocessing.connection import Connection
 from pathlib import Path
 
@@ -20,6 +18,7 @@ import pytest
 
 from index_store.watch.book import FeedBook
 from qa import NewsQA
+from tests.killing import kill_mid_run
 from tests.news_site import NewsSite, article_page, rss, story
 from tests.store_checks import StoreState, audit
 from tests.test_crash_safety import PRELOAD
@@ -27,6 +26,7 @@ from tests.test_crash_safety import PRELOAD
 KILLS = int(os.environ.get("NEWSQA_WATCH_KILLS", "3"))
 SETTINGS = {"chunk_tokens": 32, "chunk_overlap_tokens": 0}
 BATCH_CHUNKS = 48
+pytestmark = pytest.mark.usefixtures("no_proxy_for_local_server")
 
 
 def entries(site: NewsSite, edition: int) -> list[dict]:
@@ -83,29 +83,6 @@ def poll_in_child(store: str, feed: str, progress: Connection) -> None:
     progress.send("done")
 
 
-def kill_mid_poll(processes, store: Path, feed: str, rng: random.Random) -> bool:
-    """SIGKILL a polling process after a random number of articles and a few milliseconds;
-    False when it finished first."""
-    receiver, sender = processes.Pipe(duplex=False)
-    child = processes.Process(target=poll_in_child, args=(str(store), feed, sender))
-    child.start()
-    sender.close()
-    try:
-        for _ in range(rng.randint(0, 30)):
-            if not receiver.poll(120) or receiver.recv() == "done":
-                break
-        time.sleep(rng.uniform(0, 0.05))
-        finished = not child.is_alive()
-        if not finished:
-            os.kill(child.pid, signal.SIGKILL)
-    except EOFError:
-        finished = True
-    finally:
-        child.join()
-        receiver.close()
-    return not finished
-
-
 @pytest.fixture(scope="module")
 def processes():
     import multiprocessing
@@ -113,11 +90,6 @@ def processes():
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload([*PRELOAD, "index_store.watch", "httpx", "trafilatura"])
     return context
-
-
-@pytest.fixture(autouse=True)
-def no_proxy_for_local_server(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
 
 
 def test_a_watch_killed_mid_poll_and_restarted_ends_as_an_uninterrupted_one(processes, tmp_path):
@@ -136,7 +108,7 @@ def test_a_watch_killed_mid_poll_and_restarted_ends_as_an_uninterrupted_one(proc
         for edition in (0, 1):
             feed = publish(site, edition)
             for _ in range(KILLS):
-                killed += kill_mid_poll(processes, store, feed, rng)
+                killed += kill_mid_run(processes, poll_in_child, (str(store), feed), 30, rng)
             poll_once(store, feed)
             state, watched = references[edition]
             assert audit(store, **SETTINGS) == state, f"edition {edition}"

@@ -21,51 +21,51 @@ from pathlib import Path
 from index_store.keyword import persist
 from index_store.keyword.index import KeywordIndex, Marks
 from index_store.keyword.segment import Segment
-from index_store.manifest import Manifest
+from index_store.ledger import Ledger
 from index_store.vectors import UNDATED
 
 
 def current_index(
-    folder: Path, manifest: Manifest, cached: KeywordIndex | None, *, save: bool
+    folder: Path, ledger: Ledger, cached: KeywordIndex | None, *, save: bool
 ) -> KeywordIndex:
     """The index for the ledger's current generation; `save` (writers only) persists it and
     lets the ledger forget the removals it has taken in."""
-    generation = manifest.generation()
+    generation = ledger.generation()
     saved = persist.load(folder, known=cached)
     base = saved if save else _newest(cached, saved)
     if base is not None and base.marks.generation == generation:
         return base
-    index = caught_up(base, manifest) if base is not None else None
+    index = caught_up(base, ledger) if base is not None else None
     if index is None and base is not saved and saved is not None:
-        index = caught_up(saved, manifest)
+        index = caught_up(saved, ledger)
     if index is None:
-        index = rebuilt(manifest)
+        index = rebuilt(ledger)
     if save:
         index = persist.save(index.compacted(), folder)
-        manifest.trim_removals(index.marks.removal_seq)
+        ledger.trim_removals(index.marks.removal_seq)
     return index
 
 
-def rebuilt(manifest: Manifest) -> KeywordIndex:
+def rebuilt(ledger: Ledger) -> KeywordIndex:
     """The index from scratch: every chunk tokenised."""
-    generation = manifest.generation()
-    removal_seq = manifest.last_removal_seq()
-    rows = _Rows(manifest.chunks_after(0))
+    generation = ledger.generation()
+    removal_seq = ledger.last_removal_seq()
+    rows = _Rows(ledger.chunks_after(0))
     segment = Segment.build(rows)
     return KeywordIndex.from_segment(segment, Marks(generation, rows.last_seq, removal_seq))
 
 
-def caught_up(index: KeywordIndex, manifest: Manifest) -> KeywordIndex | None:
+def caught_up(index: KeywordIndex, ledger: Ledger) -> KeywordIndex | None:
     """`index` with the ledger's changes since its marks, or None when the ledger no longer
     holds them all (a writer has since saved a newer index and trimmed its removal log)."""
-    generation = manifest.generation()
+    generation = ledger.generation()
     try:
-        removals = manifest.removals_after(index.marks.removal_seq)
-        if manifest.removals_trimmed_through() > index.marks.removal_seq:
+        removals = ledger.removals_after(index.marks.removal_seq)
+        if ledger.removals_trimmed_through() > index.marks.removal_seq:
             return None
     except sqlite3.OperationalError:  # a ledger written before the removal log existed
         return None
-    rows = _Rows(manifest.chunks_after(index.marks.chunk_seq), index.marks.chunk_seq)
+    rows = _Rows(ledger.chunks_after(index.marks.chunk_seq), index.marks.chunk_seq)
     added = Segment.build(rows)
     marks = Marks(
         generation,

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from index_store.manifest import ChunkRecord
 from index_store.terms import terms
+from index_store.types import ChunkRecord
 from qa.reading.question_terms import covered, term_weights
 from qa.retrieval.candidates import Candidate
 

@@ -19,8 +19,8 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from index_store.manifest import ArticleRecord, ChunkRecord
 from index_store.store import Store
+from index_store.types import ArticleRecord, ChunkRecord
 from index_store.vectors import ChunkFilter, VectorHit
 from qa.reading.question_terms import term_weights
 from qa.retrieval.candidates import Candidate, fuse
@@ -182,7 +182,7 @@ class _Chunks:
     all cost more than the vector search."""
 
     def __init__(self, store: Store, candidates: list[Candidate]) -> None:
-        self._manifest = store.manifest
+        self._ledger = store.ledger
         self._ids = [c.chunk_id for c in candidates]
         self._page = {chunk_id: i // CHUNK_PAGE for i, chunk_id in enumerate(self._ids)}
         self._pages_read: set[int] = set()
@@ -193,7 +193,7 @@ class _Chunks:
         if page is not None and page not in self._pages_read:
             self._pages_read.add(page)
             ids = self._ids[page * CHUNK_PAGE : (page + 1) * CHUNK_PAGE]
-            self._records.update(self._manifest.chunks(ids))
+            self._records.update(self._ledger.chunks(ids))
         return self._records.get(chunk_id)
 
 
@@ -207,7 +207,7 @@ class _Articles:
 
     def get(self, article_id: str) -> ArticleRecord | None:
         if article_id not in self._records:
-            self._records[article_id] = self._store.manifest.article(article_id)
+            self._records[article_id] = self._store.ledger.article(article_id)
         return self._records[article_id]
 
     def title(self, article_id: str) -> str:
@@ -216,7 +216,7 @@ class _Articles:
 
     def sentences(self, article_id: str) -> list[tuple[int, int]]:
         if article_id not in self._sentences:
-            chunks = self._store.manifest.chunk_sentences(article_id)
+            chunks = self._store.ledger.chunk_sentences(article_id)
             self._sentences[article_id] = article_sentences(chunks)
         return self._sentences[article_id]
 

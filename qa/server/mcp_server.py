@@ -23,7 +23,7 @@ from mcp.server.stdio import stdio_server
 from mcp.shared.exceptions import MCPError
 
 from index_store.errors import NewsQAError, StoreNotFound
-from index_store.manifest import ArticleRecord
+from index_store.types import ArticleRecord
 from qa.server.config import ServerConfig
 from qa.server.errors import ArticleNotFound
 from qa.server.guards import RequestGuard, TokenGuard

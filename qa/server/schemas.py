@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field, WithJsonSchema, field_validator, model_va
 from qa.settings import Settings
 
 if TYPE_CHECKING:
-    from index_store.manifest import ArticleRecord
+    from index_store.types import ArticleRecord
     from qa.retrieval.filters import Filters
 
 # The options every question and search takes, shared so their limits are defined once; `k` and

@@ -13,8 +13,9 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
+
+from index_store.types import ArticleRecord, ChunkRecord
 
 SCHEMA_VERSION = 1
 
@@ -59,40 +60,7 @@ _CHUNK_SELECT = (
 )
 
 
-@dataclass(frozen=True)
-class ArticleRecord:
-    """An indexed article as the ledger knows it (`also_in`: syndicated copies, source and url)."""
-
-    id: str
-    content_hash: str
-    title: str
-    source: str
-    url: str
-    authors: tuple[str, ...]
-    published: str | None
-    published_epoch: int | None
-    text: str
-    chunk_count: int
-    also_in: tuple[tuple[str, str], ...] = ()
-
-
-@dataclass(frozen=True)
-class ChunkRecord:
-    """A stored chunk with its sentence spans (relative to the chunk text).
-
-    Its text is not stored twice: it is read as a slice of the article's text.
-    """
-
-    chunk_id: str
-    article_id: str
-    position: int
-    start: int
-    end: int
-    text: str
-    sentences: tuple[tuple[int, int], ...]
-
-
-class Manifest:
+class Ledger:
     """Reads and writes the ledger; every write method is one transaction."""
 
     def __init__(self, path: Path, readonly: bool = False) -> None:
@@ -202,12 +170,7 @@ class Manifest:
         """Make new and updated articles visible at once; old chunks of updated ones move to the
         journal (to be deleted from Chroma), the new chunk ids leave it."""
         with self._db:
-            self._db.executemany(
-                "INSERT OR REPLACE INTO journal(chunk_id) VALUES (?)",
-                [(c,) for c in replaced],
-            )
-            self._log_removals(replaced)
-            self._db.executemany("DELETE FROM chunks WHERE chunk_id = ?", [(c,) for c in replaced])
+            self._retire_chunks(replaced)
             self._db.executemany(
                 "INSERT OR REPLACE INTO articles(id, content_hash, title, source, url, authors,"
                 " published, published_epoch, text, chunk_count, also_in)"
@@ -299,12 +262,7 @@ class Manifest:
         ids = list(article_ids)
         chunk_ids = [c for article_id in ids for c in self.chunk_ids_of(article_id)]
         with self._db:
-            self._db.executemany(
-                "INSERT OR REPLACE INTO journal(chunk_id) VALUES (?)",
-                [(c,) for c in chunk_ids],
-            )
-            self._log_removals(chunk_ids)
-            self._db.executemany("DELETE FROM chunks WHERE article_id = ?", [(a,) for a in ids])
+            self._retire_chunks(chunk_ids)
             self._db.executemany("DELETE FROM articles WHERE id = ?", [(a,) for a in ids])
             self._bump_generation()
         return chunk_ids
@@ -360,10 +318,13 @@ class Manifest:
                 (str(through),),
             )
 
-    def _log_removals(self, chunk_ids: Iterable[str]) -> None:
-        self._db.executemany(
-            "INSERT INTO chunk_removals(chunk_id) VALUES (?)", [(c,) for c in chunk_ids]
-        )
+    def _retire_chunks(self, chunk_ids: list[str]) -> None:
+        """Inside a transaction: the chunks leave the ledger; their ids go to the journal (their
+        vectors are deleted from Chroma next) and to the removal log (the keyword index's)."""
+        rows = [(c,) for c in chunk_ids]
+        self._db.executemany("INSERT OR REPLACE INTO journal(chunk_id) VALUES (?)", rows)
+        self._db.executemany("INSERT INTO chunk_removals(chunk_id) VALUES (?)", rows)
+        self._db.executemany("DELETE FROM chunks WHERE chunk_id = ?", rows)
 
     def _bump_generation(self) -> None:
         self._db.execute(
