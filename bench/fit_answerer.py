@@ -79,9 +79,8 @@ def main() -> None:
     )
     args = parser.parse_args()
     overrides = dict(item.split("=", 1) for item in args.set)
-    nq = NewsQA(store=args.store, **overrides)
     memo = Memo(args.store)
-    memo.install(nq)
+    nq = memo.newsqa(args.store, **overrides)
     rows = retrieved(nq, args.suite, args.store, overrides)
     store = Store.open(nq.settings.index_config())
     asked = {q.id: read_question(store, q.question) for q, _ in rows}

@@ -267,12 +267,7 @@ def child_newsqa(corpus: str, store: str, *flags: str) -> dict:
         "cpu_seconds": cpu_seconds,
         "articles": len(read_jsonl(Path(corpus))),
         "chunks": summary.chunks_written,
-        "added": summary.added,
-        "updated": summary.updated,
-        "unchanged": summary.unchanged,
-        "duplicates": summary.duplicates,
-        "failed": summary.failed,
-        "chunks_written": summary.chunks_written,
+        **summary.counts(),
     }
     if "--bm25" in flags:
         result["bm25_rebuild_seconds"] = _bm25_rebuild_seconds(nq)

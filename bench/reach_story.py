@@ -40,6 +40,8 @@ from benchlib import DEFAULT_WORK
 from eval.metrics import RANK_DEPTH, result_row, summarize
 from eval.suite import load_suite
 from qa import NewsQA
+from qa.retrieval.candidates import fuse
+from qa.retrieval.retrieve import search_both
 
 SHOWN = ("has_answer@1", "has_answer@5", "has_answer@10", "mrr@10", "doc_recall@10")
 DAY = 86_400
@@ -62,24 +64,23 @@ SCAFFOLDING = re.compile(
 class Experiment:
     """The retrieval patches of one process; `variant` picks which are on for the next call."""
 
-    def __init__(self, newsqa: NewsQA, cache: Path) -> None:
-        import qa.retrieval.retrieve as retrieve
+    def __init__(self, store: str, cache: Path) -> None:
+        from qa.retrieval.retrieve import Stages
 
         self.variant = "baseline"
         self.question_date: date | None = None
-        self._store = newsqa._reader()  # the store every search of this NewsQA reads
-        self._search, self._fuse = retrieve._search, retrieve.fuse
+        self.newsqa = NewsQA(store=store, stages=Stages(search=self.search, fuse=self.fuse))
+        self._store = self.newsqa._reader()  # the store every search of this NewsQA reads
         self._cache = cache
         self._leads: dict[str, tuple[np.ndarray, list[str], list[str]]] = {}
         self._votes: list[tuple[str, list[str]]] = []
         self._boosted: set[str] = set()
-        retrieve._search, retrieve.fuse = self.search, self.fuse
 
     def search(self, store, settings, question, vector, filters, n, timings):
         keyword_question = question
         if self.variant == "rewrite":
             keyword_question = " ".join(SCAFFOLDING.sub(" ", question).split()) or question
-        hits = self._search(store, settings, keyword_question, vector, filters, n, timings)
+        hits = search_both(store, settings, keyword_question, vector, filters, n, timings)
         self._votes, self._boosted = [], set()
         kind, _, mode = self.variant.partition("-")
         if kind in LEAD_TEXTS:
@@ -91,7 +92,7 @@ class Experiment:
     def fuse(self, dense, keyword, similarity, rrf_k):
         from qa.retrieval.candidates import Candidate
 
-        candidates = self._fuse(dense, keyword, similarity, rrf_k)
+        candidates = fuse(dense, keyword, similarity, rrf_k)
         if not self._votes and not self._boosted:
             return candidates
         scores = defaultdict(float, {c.chunk_id: c.score for c in candidates})
@@ -201,8 +202,8 @@ def main() -> None:
     parser.add_argument("--tuned-on", type=Path, help="questions every weight was tuned on")
     parser.add_argument("--cache", type=Path, default=DEFAULT_WORK / "reach-story")
     args = parser.parse_args()
-    newsqa = NewsQA(store=args.store)
-    experiment = Experiment(newsqa, args.cache)
+    experiment = Experiment(args.store, args.cache)
+    newsqa = experiment.newsqa
     questions = load_suite(args.suite).questions
     tuned = set()
     if args.tuned_on:

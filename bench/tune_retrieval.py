@@ -59,21 +59,17 @@ class Memo:
         self.path = CACHE / f"memo-{key}.pkl"
         self.data = pickle.loads(self.path.read_bytes()) if self.path.exists() else {}
 
-    def install(self, nq: NewsQA) -> None:
-        import qa.retrieval.retrieve
-
-        search = qa.retrieval.retrieve._search
-        if getattr(search, "memoised", False):
-            search = search.original
+    def newsqa(self, store: str, **settings) -> NewsQA:
+        """A NewsQA whose retrieval hits and sentence embeddings come from the memo."""
+        from qa.retrieval.retrieve import Stages, search_both
 
         def memo_search(store, settings, question, vector, filters, n, timings):
             key = ("search", question, filters, n, 1)
             if key not in self.data:
-                self.data[key] = search(store, settings, question, vector, filters, n, timings)
+                self.data[key] = search_both(store, settings, question, vector, filters, n, timings)
             return self.data[key]
 
-        memo_search.memoised, memo_search.original = True, search
-        qa.retrieval.retrieve._search = memo_search
+        nq = NewsQA(store=store, stages=Stages(search=memo_search), **settings)
         embedder = nq._reader().embedder
         encode = embedder.encode
 
@@ -85,6 +81,7 @@ class Memo:
             return np.stack([self.data[("vec", t)] for t in texts])
 
         embedder.encode = memo_encode
+        return nq
 
     def save(self) -> None:
         CACHE.mkdir(exist_ok=True)
@@ -117,14 +114,12 @@ def main() -> None:
     args = parser.parse_args()
 
     overrides = dict(item.split("=", 1) for item in args.set)
-    nq = NewsQA(store=args.store, **overrides)
+    memo = Memo(args.store) if args.memo else None
+    nq = memo.newsqa(args.store, **overrides) if memo else NewsQA(store=args.store, **overrides)
     questions = list(load_suite(args.suite).questions)
     if args.split:
         questions = [q for q in questions if eval_split(q.id) == args.split]
     questions = questions[: args.limit] if args.limit else questions
-    memo = Memo(args.store) if args.memo else None
-    if memo:
-        memo.install(nq)
     started = time.perf_counter()
     rows = run(nq, questions, args.k)
     if memo:

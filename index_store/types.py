@@ -62,6 +62,17 @@ class IngestSummary:
     errors: list[SourceError] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
+    def counts(self) -> dict[str, int]:
+        """The counts by name, in the order every report shows them."""
+        return {
+            "added": self.added,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "duplicates": self.duplicates,
+            "failed": self.failed,
+            "chunks_written": self.chunks_written,
+        }
+
 
 @dataclass(frozen=True)
 class ArticleRecord:

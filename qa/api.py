@@ -25,7 +25,7 @@ from qa.types import Answer, Passage
 if TYPE_CHECKING:
     from index_store.prune import PruneSummary
     from index_store.watch import Clock, PollResult, Watcher
-    from qa.retrieval.retrieve import Retrieved
+    from qa.retrieval.retrieve import Retrieved, Stages
 
 
 class NewsQA:
@@ -36,9 +36,13 @@ class NewsQA:
     >>> answer = nq.ask("Who won the by-election?")
     """
 
-    def __init__(self, store: str | Path | None = None, **settings: Any) -> None:
+    def __init__(
+        self, store: str | Path | None = None, *, stages: Stages | None = None, **settings: Any
+    ) -> None:
+        """`stages`: retrieval's candidate sources and fusion, for experiments; default today's."""
         self.settings: Settings = load_settings(store=store, **settings)
         self._store: Store | None = None
+        self._stages = stages
 
     def ingest(
         self, inputs: Iterable[str | Path], on_article: Callable[[str, str], None] | None = None
@@ -206,7 +210,7 @@ class NewsQA:
             raise BadQuestion("the question is empty: ask something, e.g. 'Who won the vote?'")
         store = self._reader()
         started = time.perf_counter()
-        retrieved = retrieve(store, settings, question.strip(), settings.k, filters)
+        retrieved = retrieve(store, settings, question.strip(), settings.k, filters, self._stages)
         retrieved.timings["retrieve"] = _ms_since(started)
         return retrieved
 

@@ -270,3 +270,26 @@ def test_bm25_stays_in_step_with_the_ledger_and_chroma_after_updates_and_removal
         assert set(reopened.keyword_index().chunk_ids) == ledger
     finally:
         reopened.close()
+
+
+def test_an_experiment_plugs_in_its_own_candidate_sources_and_fusion(demo_store):
+    """bench/ experiments pass retrieval stages in (`NewsQA(stages=...)`) instead of patching
+    private names; the defaults are today's stages."""
+    from qa.retrieval.candidates import fuse
+    from qa.retrieval.retrieve import Stages, search_both
+
+    question = "How many jobs will Lumenfold create at its new Harrowgate engineering hub?"
+    usual = [p.chunk_id for p in NewsQA(store=demo_store).search(question, k=3)]
+    searched: list[str] = []
+
+    def counted(*args):
+        searched.append(args[2])
+        return search_both(*args)
+
+    def backwards(dense, keyword, similarity, rrf_k):
+        return list(reversed(fuse(dense, keyword, similarity, rrf_k)))
+
+    same = NewsQA(store=demo_store, stages=Stages(search=counted)).search(question, k=3)
+    assert searched == [question] and [p.chunk_id for p in same] == usual
+    flipped = NewsQA(store=demo_store, stages=Stages(fuse=backwards)).search(question, k=3)
+    assert [p.chunk_id for p in flipped][0] != usual[0]

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import replace
 
-from qa.answering.citations import StreamingVerifier, abstains, claims, verify
+from qa.answering.citations import StreamingVerifier, Verified, abstains, claims, verify
 from qa.answering.recite import recite
 from qa.answering.support import ClaimSupport, adds_to, check_support
 from qa.errors import ContextTooLong
@@ -126,12 +126,18 @@ def finish(
         notes.append(f"the answer {why}")
     if not verified.text:
         return replace(base, notes=tuple(notes))
+    supported = bool(checks) and not unsupported and not restated and not formless
+    return _answered(base, verified, supported, notes)
+
+
+def _answered(base: Answer, verified: Verified, supported: bool, notes: list[str]) -> Answer:
+    """`base` (an abstention carrying the passages) turned into the verified answer."""
     return replace(
         base,
         answer=verified.text,
         abstained=False,
         citations=verified.citations,
-        supported=bool(checks) and not unsupported and not restated and not formless,
+        supported=supported,
         notes=tuple(notes),
     )
 
@@ -237,11 +243,4 @@ def _extractive(
     verified = verify(raw, passages)
     if abstains(raw, verified):
         return replace(base, notes=tuple(notes))
-    return replace(
-        base,
-        answer=verified.text,
-        abstained=False,
-        citations=verified.citations,
-        supported=bool(verified.citations),
-        notes=tuple(notes),
-    )
+    return _answered(base, verified, bool(verified.citations), notes)

@@ -1,4 +1,5 @@
-"""What every command shares: the --store option, settings, and one-line user errors."""
+"""What every command shares: the --store option, settings, one-line user errors, and groups
+that run a default command."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
+import click
 import typer
+from typer.core import TyperGroup
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -90,3 +93,18 @@ def open_newsqa(store: Path | None, **settings: Any):
 def print_json(value: Any) -> None:
     json.dump(value, sys.stdout, indent=2, ensure_ascii=False, default=str)
     sys.stdout.write("\n")
+
+
+def group_running_by_default(command: str, *, when_bare: bool) -> type[TyperGroup]:
+    """A Typer group class that runs `command` when the first argument names none of its
+    commands (`newsqa eval SUITE` is `newsqa eval run SUITE`; a folder named like a command:
+    write ./add); `when_bare`: also when there is no argument at all."""
+
+    class RunningByDefault(TyperGroup):
+        def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+            named = bool(args) and (args[0] in self.commands or args[0] in ctx.help_option_names)
+            if (args and not named) or (not args and when_bare):
+                args = [command, *args]
+            return super().parse_args(ctx, args)
+
+    return RunningByDefault

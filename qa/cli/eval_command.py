@@ -9,9 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any
 
-import click
 import typer
-from typer.core import TyperGroup
 
 from qa.cli.common import (
     ApiKeyOption,
@@ -21,6 +19,7 @@ from qa.cli.common import (
     KOption,
     ModelOption,
     StoreOption,
+    group_running_by_default,
     open_newsqa,
     print_json,
     user_errors,
@@ -30,17 +29,8 @@ from qa.errors import BadSetting
 DEFAULT_COMMAND = "run"
 
 
-class _SuiteByDefault(TyperGroup):
-    """A group that runs `run` when its first argument is not a subcommand's name."""
-
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        if args and args[0] not in self.commands and args[0] not in ctx.help_option_names:
-            args = [DEFAULT_COMMAND, *args]
-        return super().parse_args(ctx, args)
-
-
 eval_app = typer.Typer(
-    cls=_SuiteByDefault,
+    cls=group_running_by_default(DEFAULT_COMMAND, when_bare=False),
     no_args_is_help=True,
     subcommand_metavar="SUITE [OPTIONS] | COMMAND [ARGS]...",
     help="Score answers, retrieval, citations and abstention on a suite: "

@@ -40,14 +40,7 @@ def ingest(
         summary = newsqa.ingest(inputs, on_article=on_article)
     for error in summary.errors:
         typer.echo(f"error: {error}", err=True)
-    counts = {
-        "added": summary.added,
-        "updated": summary.updated,
-        "unchanged": summary.unchanged,
-        "duplicates": summary.duplicates,
-        "failed": summary.failed,
-        "chunks_written": summary.chunks_written,
-    }
+    counts = summary.counts()
     if json_output:
         print_json({**counts, "errors": [str(e) for e in summary.errors]})
     else:

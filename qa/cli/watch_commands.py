@@ -8,13 +8,13 @@ import signal
 from typing import Annotated
 
 import typer
-from typer.core import TyperGroup
 
 from qa.cli.common import (
     ChromaOption,
     FollowLinksOption,
     JsonOption,
     StoreOption,
+    group_running_by_default,
     open_newsqa,
     print_json,
     user_errors,
@@ -27,18 +27,8 @@ FeedsArgument = Annotated[
 ]
 
 
-class _RunByDefault(TyperGroup):
-    """`newsqa watch [FEED...] [OPTIONS]` is `newsqa watch run ...`; `add`, `list` and `remove`
-    are commands of their own (a folder with one of those names: write ./add)."""
-
-    def parse_args(self, ctx, args: list[str]) -> list[str]:
-        if not args or (args[0] not in self.commands and args[0] != "--help"):
-            args = ["run", *args]
-        return super().parse_args(ctx, args)
-
-
 watch_app = typer.Typer(
-    cls=_RunByDefault,
+    cls=group_running_by_default("run", when_bare=True),
     help="Keep the store current from feeds: `newsqa watch FEED... [--every 15m] [--once]`, "
     "or `newsqa watch` for the feeds added with `newsqa watch add`.",
     no_args_is_help=False,

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -38,7 +39,7 @@ CHUNK_PAGE = 16
 
 
 @dataclass
-class _Hits:
+class Hits:
     """Ranked chunk ids from each retriever, and whether either may have more to give."""
 
     dense: list[str] = field(default_factory=list)
@@ -65,9 +66,15 @@ def read_question(store: Store, question: str) -> Asked:
 
 
 def retrieve(
-    store: Store, settings: Settings, question: str, k: int, filters: Filters
+    store: Store,
+    settings: Settings,
+    question: str,
+    k: int,
+    filters: Filters,
+    stages: Stages | None = None,
 ) -> Retrieved:
     """The top-k passages for a question."""
+    stages = stages or Stages()
     timings: dict[str, float] = defaultdict(float)
     started = time.perf_counter()
     asked = read_question(store, question)
@@ -75,9 +82,9 @@ def retrieve(
     timings["embed"] = _ms(started)
     n = settings.candidates
     while True:
-        hits = _search(store, settings, question, vector, filters, n, timings)
+        hits = stages.search(store, settings, question, vector, filters, n, timings)
         started = time.perf_counter()
-        candidates = fuse(hits.dense, hits.keyword, hits.similarity, settings.rrf_k)
+        candidates = stages.fuse(hits.dense, hits.keyword, hits.similarity, settings.rrf_k)
         if filters.as_of is not None and settings.recency_weight > 0:
             candidates = _with_recency(store, settings, candidates, filters)
         chunks = _Chunks(store, candidates)
@@ -99,7 +106,7 @@ def retrieve(
         n *= 4
 
 
-def _search(
+def search_both(
     store: Store,
     settings: Settings,
     question: str,
@@ -107,7 +114,7 @@ def _search(
     filters: Filters,
     n: int,
     timings: dict[str, float],
-) -> _Hits:
+) -> Hits:
     """Both retrievers over the filtered store."""
     where = filters.chunk_filter()
     started = time.perf_counter()
@@ -116,12 +123,21 @@ def _search(
     started = time.perf_counter()
     keyword = store.keyword_index().search(question, n, where)
     timings["keyword"] += _ms(started)
-    return _Hits(
+    return Hits(
         dense=[h.chunk_id for h in dense],
         keyword=[h.chunk_id for h in keyword],
         similarity={h.chunk_id: h.similarity for h in dense},
         more=len(dense) == n or len(keyword) == n,
     )
+
+
+@dataclass(frozen=True)
+class Stages:
+    """Where candidates come from and how their rankings merge: today's by default; an
+    experiment (bench/) passes its own through `NewsQA(stages=...)` instead of patching."""
+
+    search: Callable[..., Hits] = search_both
+    fuse: Callable[[list[str], list[str], dict[str, float], int], list[Candidate]] = fuse
 
 
 def dense_hits(store: Store, vector: np.ndarray, n: int, where: ChunkFilter) -> list[VectorHit]:

@@ -24,7 +24,6 @@ from qa.server.errors import IngestBusy, JobNotFound
 log = logging.getLogger(__name__)
 
 State = Literal["running", "done", "failed"]
-SUMMARY_FIELDS = ("added", "updated", "unchanged", "duplicates", "failed", "chunks_written")
 
 
 @dataclass
@@ -102,7 +101,7 @@ class IngestJobs:
             if summary is None:
                 job.error, job.state = error, "failed"
                 return
-            job.summary = {name: getattr(summary, name) for name in SUMMARY_FIELDS}
+            job.summary = summary.counts()
             job.errors = [_relative(str(e), workdir) for e in summary.errors]
             job.state = "done"
 
