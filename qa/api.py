@@ -18,6 +18,7 @@ from index_store.store import Store, StoreStats
 from index_store.types import ArticleRecord, IngestSummary
 from qa.errors import BadQuestion
 from qa.models.base import ModelContext
+from qa.paths import conversations_file
 from qa.retrieval.filters import FilterOptions, Filters
 from qa.settings import Settings, load_settings
 from qa.types import Answer, Passage
@@ -25,6 +26,8 @@ from qa.types import Answer, Passage
 if TYPE_CHECKING:
     from index_store.prune import PruneSummary
     from index_store.watch import Clock, PollResult, Watcher
+    from qa.conversation.book import Summary as ConversationSummary
+    from qa.conversation.conversation import Conversation
     from qa.retrieval.retrieve import Retrieved, Stages
 
 
@@ -45,12 +48,21 @@ class NewsQA:
         self._stages = stages
 
     def ingest(
-        self, inputs: Iterable[str | Path], on_article: Callable[[str, str], None] | None = None
+        self,
+        inputs: Iterable[str | Path],
+        on_article: Callable[[str, str], None] | None = None,
+        *,
+        public_only: bool = False,
     ) -> IngestSummary:
         """Add, update or skip the articles in files, folders and URLs; feed entries that only
-        tease an article are read from the linked page (setting `follow_feed_links`)."""
+        tease an article are read from the linked page (setting `follow_feed_links`).
+        `public_only`: the inputs come from a server's client, so URLs, their redirects and
+        linked pages are fetched only from public internet addresses (a refused one is a failed
+        source), unless the setting `allow_private_urls`."""
         from index_store.ingest import ingest
+        from index_store.loaders.url_guard import check_url
 
+        guarded = public_only and not self.settings.allow_private_urls
         store = self._writable()
         try:
             return ingest(
@@ -60,9 +72,24 @@ class NewsQA:
                 fetch_timeout=self.settings.fetch_timeout,
                 max_fetch_bytes=self.settings.max_fetch_bytes,
                 follow_links=self.settings.follow_feed_links,
+                guard=check_url if guarded else None,
             )
         finally:
             store.close()
+
+    def check_urls(self, urls: Iterable[str]) -> None:
+        """Raise `RefusedAddress` for the first URL a server may not fetch (see `ingest`'s
+        `public_only`), before anything is read; a host that does not resolve is left to the
+        fetch, which reports it as a failed source."""
+        from index_store.loaders.url_guard import check_url
+
+        if self.settings.allow_private_urls:
+            return
+        for url in urls:
+            try:
+                check_url(url)
+            except OSError:
+                continue
 
     def remove(self, article_ids: Iterable[str]) -> list[str]:
         """Forget articles; returns the ids that were not found."""
@@ -184,6 +211,47 @@ class NewsQA:
             else:
                 timings.setdefault("first_text", _ms_since(answering))
                 yield event
+
+    def conversation(
+        self,
+        conversation_id: str | None = None,
+        *,
+        k: int | None = None,
+        model: str | None = None,
+        filters: Filters | None = None,
+        **filter_options: Unpack[FilterOptions],
+    ) -> Conversation:
+        """A new conversation whose turns use these options, or the kept one with this id
+        resumed (the options given then change it from its next turn)."""
+        from qa.conversation.book import ConversationBook
+        from qa.conversation.conversation import Conversation, filters_options
+
+        book = ConversationBook(conversations_file())
+        chosen = _chosen(filters, filter_options)
+        if conversation_id is None:
+            options = {"store": str(self.settings.store), "k": k, "model": model}
+            conversation_id = book.create({**options, **filters_options(chosen)})
+            return Conversation(self, book, conversation_id)
+        conversation = Conversation(self, book, conversation_id)
+        kept = conversation.options
+        changed = {"k": k, "model": model} | (
+            filters_options(chosen) if chosen != Filters() else {}
+        )
+        changed = {name: value for name, value in changed.items() if value not in (None, [])}
+        if changed:
+            book.set_options(conversation_id, kept | changed)
+        return conversation
+
+    def conversations(self) -> list[ConversationSummary]:
+        """The kept conversations, the most recently used first."""
+        from qa.conversation.book import ConversationBook
+
+        return ConversationBook(conversations_file()).list()
+
+    def delete_conversation(self, conversation_id: str) -> None:
+        from qa.conversation.book import ConversationBook
+
+        ConversationBook(conversations_file()).delete(conversation_id)
 
     def sources(self, limit: int | None = None, offset: int = 0) -> list[ArticleRecord]:
         """Stored articles, newest first: every one, or `limit` of them after the first `offset`."""

@@ -29,3 +29,7 @@ class BadQuestion(NewsQAError):
 
 class ContextTooLong(ModelUnavailable):
     """The prompt does not fit the model's context window, even trimmed to one passage."""
+
+
+class UnknownConversation(BadQuestion):
+    """No kept conversation has this id (never made, deleted, or expired)."""

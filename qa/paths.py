@@ -24,5 +24,9 @@ def keys_file() -> Path:
     return user_dir() / "keys.json"
 
 
+def conversations_file() -> Path:
+    return user_dir() / "conversations.sqlite"
+
+
 def default_store() -> Path:
     return user_dir() / "store"

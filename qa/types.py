@@ -81,6 +81,10 @@ class Answer:
     short_answer: str | None = None
     """The name, number, date, place or phrase asked for, as the answer's first claim gives it
     (without its citation); the rest of `answer` is its context. None for an abstention."""
+    searched_for: str | None = None
+    """In a conversation, the standalone question that was searched (the follow-up with its
+    references resolved); None for a question asked on its own."""
+    conversation_id: str | None = None
 
     def to_dict(self) -> dict:
         """The JSON shape shared by `ask --json`, the HTTP API and eval results."""

@@ -14,6 +14,7 @@ import typer
 
 from qa.cli import (
     ask_commands,
+    chat_command,
     demo_command,
     eval_command,
     maintenance_commands,
@@ -34,6 +35,7 @@ app = typer.Typer(
 store_commands.register(app)
 maintenance_commands.register(app)
 ask_commands.register(app)
+chat_command.register(app)
 demo_command.register(app)
 model_commands.register(app)
 eval_command.register(app)
