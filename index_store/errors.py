@@ -23,3 +23,7 @@ class StoreWriteError(NewsQAError):
 
 class VectorServerError(NewsQAError):
     """The Chroma server given by `--chroma-url` / `chroma_url` cannot be reached."""
+
+
+class RefusedAddress(NewsQAError):
+    """A server was asked to fetch from an address that is not on the public internet."""

@@ -16,6 +16,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from index_store.chunking import ChunkDraft, chunk_text
@@ -23,6 +24,9 @@ from index_store.identity import article_id, chunk_id, content_hash
 from index_store.store import Store
 from index_store.types import Article, ArticleRecord, ChunkRecord, IngestSummary, SourceError
 from index_store.vectors import UNDATED
+
+if TYPE_CHECKING:
+    from index_store.loaders.url_guard import Guard
 
 BATCH_CHUNKS = 512
 
@@ -56,10 +60,12 @@ def ingest(
     fetch_timeout: float = 15.0,
     max_fetch_bytes: int = 5_000_000,
     follow_links: bool = False,
+    guard: Guard | None = None,
 ) -> IngestSummary:
     """Add, update or skip every article the inputs hold; report failures without stopping.
 
-    `follow_links`: feed entries that only tease an article are ingested from the linked page."""
+    `follow_links`: feed entries that only tease an article are ingested from the linked page.
+    `guard`: every fetch goes only to the addresses it allows (`url_guard`)."""
     from index_store.loaders.sources import iter_sources
 
     sources = iter_sources(
@@ -68,6 +74,7 @@ def ingest(
         max_fetch_bytes=max_fetch_bytes,
         max_article_chars=store.config.max_article_chars,
         follow_links=follow_links,
+        guard=guard,
     )
     with store.writing():
         return write_articles(store, sources, on_article=on_article)

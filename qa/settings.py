@@ -74,6 +74,13 @@ class Settings(BaseSettings):
         description="ingest a feed entry that only teases an article (short summary and a link) "
         "from the linked page",
     )
+    allow_private_urls: bool = Field(
+        False,
+        description="let `newsqa serve` and `newsqa mcp` fetch URLs (and their redirects and "
+        "linked pages) on loopback, private, link-local and other non-public addresses; off, a "
+        "client cannot reach the server's own network (or a cloud's 169.254.169.254) through "
+        "it. The CLI's own ingest fetches any address",
+    )
     watch_every: float = Field(
         900.0,
         ge=60,

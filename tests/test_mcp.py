@@ -47,9 +47,13 @@ def server_env(home: Path) -> dict[str, str]:
     return {"NEWSQA_HOME": str(home), "NEWSQA_API_KEY": SECRET, "OPENAI_API_KEY": SECRET}
 
 
-def stdio(store: Path, home: Path, *options: str) -> StdioServerParameters:
+def stdio(
+    store: Path, home: Path, *options: str, env: dict[str, str] | None = None
+) -> StdioServerParameters:
     return StdioServerParameters(
-        command=str(NEWSQA), args=["mcp", "--store", str(store), *options], env=server_env(home)
+        command=str(NEWSQA),
+        args=["mcp", "--store", str(store), *options],
+        env={**server_env(home), **(env or {})},
     )
 
 
@@ -290,7 +294,9 @@ def article_site() -> Iterator[str]:
 def test_with_allow_writes_ingest_url_adds_an_article_that_ask_then_cites(
     tmp_path: Path, article_site: str
 ):
-    params = stdio(tmp_path / "store", tmp_path / "home", "--allow-writes")
+    # The article site is on 127.0.0.1, which a server fetches only when told it may.
+    local = {"NEWSQA_ALLOW_PRIVATE_URLS": "true"}
+    params = stdio(tmp_path / "store", tmp_path / "home", "--allow-writes", env=local)
 
     async def write() -> dict[str, Any]:
         with anyio.fail_after(BOUND):

@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -39,8 +40,10 @@ def client(demo_store: Path, tmp_path_factory) -> Iterator[TestClient]:
             yield test_client
 
 
-def writable(store: Path, config: ServerConfig | None = None, base_url: str = LOCAL) -> TestClient:
-    return TestClient(create_app(store, config=config), base_url=base_url)
+def writable(
+    store: Path, config: ServerConfig | None = None, base_url: str = LOCAL, **settings: Any
+) -> TestClient:
+    return TestClient(create_app(store, config=config, **settings), base_url=base_url)
 
 
 def wait_for(client: TestClient, job: dict, headers: dict | None = None) -> dict:
@@ -502,7 +505,7 @@ def held_page() -> Iterator[tuple[str, threading.Event]]:
 
 def test_a_second_ingest_while_one_runs_gets_a_clear_conflict(tmp_path: Path, held_page):
     url, release = held_page
-    with writable(tmp_path / "store") as server:
+    with writable(tmp_path / "store", allow_private_urls=True) as server:
         first = server.post("/api/ingest", json={"urls": [url]}).json()
         assert _HeldPage.requested.wait(timeout=60), "the ingest job never fetched the page"
         second = server.post("/api/ingest", json={"articles": RECORDS})

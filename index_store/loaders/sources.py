@@ -9,6 +9,7 @@ from pathlib import Path
 
 from index_store.loaders import feeds, html, records, text
 from index_store.loaders.teaser_pages import settle_teaser
+from index_store.loaders.url_guard import Guard
 from index_store.loaders.web import iter_url
 from index_store.types import Article, SourceError
 
@@ -29,6 +30,7 @@ def iter_sources(
     max_fetch_bytes: int = 5_000_000,
     max_article_chars: int = 2_000_000,
     follow_links: bool = False,
+    guard: Guard | None = None,
 ) -> Iterator[Article | SourceError]:
     """Yield an Article or a SourceError for every article each input holds, as it is read.
 
@@ -36,14 +38,16 @@ def iter_sources(
     unsupported file types) or an http(s) URL. Nothing raises for a bad source: it is reported.
     Articles longer than `max_article_chars` are reported instead of returned. `follow_links`:
     feed entries that only tease an article are replaced by the linked page (`teaser_pages`).
+    `guard`: URLs, their redirects and linked pages are fetched only from the addresses it
+    allows (`url_guard`), for inputs a server's client named.
     """
     for source in inputs:
         if _URL.match(source):
-            found = iter_url(source, timeout=fetch_timeout, max_bytes=max_fetch_bytes)
+            found = iter_url(source, timeout=fetch_timeout, max_bytes=max_fetch_bytes, guard=guard)
         else:
             found = _iter_path(Path(source), max_fetch_bytes, max_article_chars)
         for item in found:
-            item = settle_teaser(item, follow_links, fetch_timeout, max_fetch_bytes)
+            item = settle_teaser(item, follow_links, fetch_timeout, max_fetch_bytes, guard=guard)
             yield within_limit(item, max_article_chars)
 
 

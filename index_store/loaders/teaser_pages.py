@@ -5,34 +5,43 @@ the same timeout and size cap. The entry keeps what the page does not say better
 the article's identity does not depend on following), and its title, outlet, byline and date
 when the page has none. A page that yields less text than the teaser (a paywall, a page
 trafilatura cannot read) leaves the teaser's own text; a page that cannot be fetched is a
-SourceError for that entry.
+SourceError for that entry. A `guard` (`url_guard`) keeps a server's fetches of linked pages to
+the addresses it allows, as it does the feed's own.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
 
+from index_store.loaders.url_guard import Guard
 from index_store.loaders.web import FEED_TYPES, FetchFailed, fetch, items_from
 from index_store.types import Article, SourceError
 
 
 def settle_teaser(
-    item: Article | SourceError, follow_links: bool, timeout: float, max_bytes: int
+    item: Article | SourceError,
+    follow_links: bool,
+    timeout: float,
+    max_bytes: int,
+    *,
+    guard: Guard | None = None,
 ) -> Article | SourceError:
     """A teaser followed to its page, or kept as the entry it is (an empty one is an error)."""
     if not isinstance(item, Article) or not item.teaser:
         return item
     if follow_links:
-        return follow(item, timeout=timeout, max_bytes=max_bytes)
+        return follow(item, timeout=timeout, max_bytes=max_bytes, guard=guard)
     if not item.text:
         return SourceError(item.origin, "empty article")
     return replace(item, teaser=False)
 
 
-def follow(entry: Article, *, timeout: float, max_bytes: int) -> Article | SourceError:
+def follow(
+    entry: Article, *, timeout: float, max_bytes: int, guard: Guard | None = None
+) -> Article | SourceError:
     """The article at the teaser's link, with the entry's identity and metadata."""
     try:
-        fetched = fetch(entry.url, timeout=timeout, max_bytes=max_bytes)
+        fetched = fetch(entry.url, timeout=timeout, max_bytes=max_bytes, guard=guard)
     except FetchFailed as failure:
         return SourceError(entry.origin, f"following {entry.url}: {failure}")
     if fetched.content_type in FEED_TYPES:

@@ -8,9 +8,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from index_store.errors import RefusedAddress
 from index_store.loaders.feeds import iter_feed
 from index_store.loaders.html import article_from_html
 from index_store.loaders.text import article_from_text
+from index_store.loaders.url_guard import Guard
 from index_store.types import Article, SourceError
 
 if TYPE_CHECKING:
@@ -67,10 +69,12 @@ def user_agent() -> str:
     return f"newsqa/{release} (local news question answering)"
 
 
-def iter_url(url: str, *, timeout: float, max_bytes: int) -> Iterator[Article | SourceError]:
+def iter_url(
+    url: str, *, timeout: float, max_bytes: int, guard: Guard | None = None
+) -> Iterator[Article | SourceError]:
     """Fetch `url` and yield its article (HTML, plain text) or its entries (feed)."""
     try:
-        fetched = fetch(url, timeout=timeout, max_bytes=max_bytes)
+        fetched = fetch(url, timeout=timeout, max_bytes=max_bytes, guard=guard)
     except FetchFailed as failure:
         yield SourceError(url, str(failure))
         return
@@ -101,10 +105,19 @@ def items_from(fetched: Fetched, origin: str) -> Iterator[Article | SourceError]
 
 
 def fetch(
-    url: str, *, timeout: float, max_bytes: int, headers: dict[str, str] | None = None
+    url: str,
+    *,
+    timeout: float,
+    max_bytes: int,
+    headers: dict[str, str] | None = None,
+    guard: Guard | None = None,
 ) -> Fetched:
-    """GET `url` within the timeout, redirect limit and size cap; raises FetchFailed."""
+    """GET `url` within the timeout, redirect limit and size cap; raises FetchFailed.
+
+    `guard`: every request, redirects included, goes only to addresses it allows (`url_guard`)."""
     import httpx
+
+    from index_store.loaders.guarded_transport import GuardedTransport
 
     parts = urlsplit(url)
     if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
@@ -118,10 +131,13 @@ def fetch(
                 max_redirects=MAX_REDIRECTS,
                 timeout=timeout,
                 headers=sent,
+                transport=None if guard is None else GuardedTransport(guard),
             ) as client,
             client.stream("GET", url) as response,
         ):
             return _read(response, deadline=deadline, max_bytes=max_bytes)
+    except RefusedAddress as refusal:
+        raise FetchFailed(str(refusal)) from None
     except httpx.TooManyRedirects:
         raise FetchFailed(f"too many redirects (more than {MAX_REDIRECTS})") from None
     except httpx.TimeoutException:

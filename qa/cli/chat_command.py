@@ -118,7 +118,7 @@ def _lines() -> Iterator[str]:
     session = PromptSession(history=FileHistory(str(user_dir() / "chat_history")))
     while True:
         try:
-            line = session.prompt("? ").strip()
+            line = session.prompt("newsqa> ").strip()
         except KeyboardInterrupt:
             continue
         except EOFError:

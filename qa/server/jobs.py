@@ -2,6 +2,7 @@
 
 A job owns the temporary folder its uploaded or posted articles were written to, and deletes it
 when it ends. Paths in its messages are shown relative to that folder, as the client named them.
+A job's inputs are a client's, so it fetches only from public addresses (`public_only`).
 """
 
 from __future__ import annotations
@@ -87,7 +88,7 @@ class IngestJobs:
 
         summary, error = None, None
         try:
-            summary = self._open_writer().ingest(inputs, on_article=progress)
+            summary = self._open_writer().ingest(inputs, on_article=progress, public_only=True)
         except NewsQAError as failure:
             error = _relative(str(failure), workdir)
         except Exception:

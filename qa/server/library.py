@@ -38,6 +38,11 @@ class Library:
     def writer(self) -> NewsQA:
         return self._open()
 
+    def check_urls(self, urls: list[str]) -> None:
+        """Refuse URLs a client may not make this server fetch (`NewsQA.check_urls`); it reads
+        only the settings, so it needs neither the reader's lock nor the store."""
+        self._reader.check_urls(urls)
+
     def remove(self, article_id: str) -> None:
         if self.writer().remove([article_id]):
             raise ArticleNotFound(f"no article with id '{article_id}' (see GET /api/sources)")

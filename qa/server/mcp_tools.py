@@ -172,8 +172,9 @@ def _stats(box: Toolbox, _: Nothing) -> StoreStats:
 
 def _ingest_url(box: Toolbox, address: Address) -> IngestSummary:
     """One ingest at a time (the others wait); fails only when nothing at the URL could be read."""
+    box.library.check_urls([address.url])
     with box.writing:
-        summary = box.library.writer().ingest([address.url])
+        summary = box.library.writer().ingest([address.url], public_only=True)
     stored = summary.added + summary.updated + summary.unchanged + summary.duplicates
     if summary.errors and not stored:
         raise BadUpload("; ".join(str(error) for error in summary.errors))

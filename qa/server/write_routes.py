@@ -1,7 +1,8 @@
 """Routes that change the store: ingest (records, URLs or an uploaded file) and remove.
 
 Each needs the write token when one is set; ingest runs as a background job whose progress is
-at `GET /api/jobs/{id}`.
+at `GET /api/jobs/{id}`. URLs a client may not make the server fetch (its own network) are
+refused with 403 before a job starts.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ def write_routes(library: Library, jobs: IngestJobs, config: ServerConfig) -> AP
     )
     def ingest(request: IngestRequest) -> JobView:
         """Start ingesting article records and/or URLs; poll the returned job for progress."""
+        library.check_urls(request.urls)
         workdir = Path(tempfile.mkdtemp(prefix="newsqa-ingest-"))
         inputs, labels = list(request.urls), list(request.urls)
         if request.articles:
