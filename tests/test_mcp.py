@@ -85,6 +85,11 @@ MISTAKES = {
         "a tool call cannot choose a local GGUF file",
     ),
     "unknown tool": ("summarise", {}, "no tool 'summarise': the tools are ask, search, sources"),
+    "unknown conversation": (
+        "ask",
+        {"question": "What is her job?", "conversation_id": "0123456789ab"},
+        "no conversation '0123456789ab' (deleted, expired, or never made)",
+    ),
     "writes refused": (
         "ingest_url",
         {"url": "https://example.com/story.html"},
@@ -105,6 +110,10 @@ async def demo_transcript(params: StdioServerParameters, stderr: Path) -> dict[s
             seen["abstain"] = await call(
                 client, "ask", {"question": unanswerable["question"], "until": "2024-12-31"}
             )
+            first_turn = await call(client, "ask", {"question": QUESTION, "conversation_id": "new"})
+            thread = first_turn["data"]["conversation_id"]
+            follow_up = {"question": "What is her job?", "conversation_id": thread}
+            seen["thread"] = [first_turn, await call(client, "ask", follow_up)]
             seen["search"] = await call(client, "search", {"query": "bridge repairs", "k": 4})
             seen["sources"] = await call(client, "sources", {"limit": 5})
             seen["sources_next"] = await call(client, "sources", {"limit": 5, "offset": 5})
@@ -164,6 +173,15 @@ def test_ask_answers_with_the_citations_the_library_gives(over_stdio, demo_store
     for citation in answer["citations"]:
         assert citation["title"] and citation["source"] and citation["published"]
         assert citation["url"].startswith("https://")
+
+
+def test_ask_in_a_conversation_searches_a_follow_up_with_the_earlier_turn(over_stdio):
+    first, follow_up = (turn["data"] for turn in over_stdio["thread"])
+    assert first["conversation_id"] and first["short_answer"] == "Maren Ashdown"
+    assert follow_up["conversation_id"] == first["conversation_id"]
+    assert follow_up["searched_for"] == "What is Maren Ashdown's job?"
+    assert "marine biologist" in follow_up["citations"][0]["text"]
+    assert over_stdio["ask"]["data"]["conversation_id"] is None, "a plain ask keeps no thread"
 
 
 def test_ask_abstains_when_no_article_in_range_answers(over_stdio):

@@ -146,6 +146,24 @@ def test_stream_sends_text_then_the_answer_as_server_sent_events(client: TestCli
     assert written == asked["answer"]
 
 
+def test_a_conversation_id_threads_questions_and_an_unknown_one_is_a_404(client: TestClient):
+    first = client.post("/api/ask", json={"question": QUESTION, "conversation_id": "new"}).json()
+    thread = first["conversation_id"]
+    assert thread and first["searched_for"] == QUESTION
+    follow_up = {"question": "How many votes did she win by?", "conversation_id": thread}
+    events = read_events(client, follow_up)
+    answer = events[-1][1]
+    assert answer["conversation_id"] == thread
+    assert answer["searched_for"] == "How many votes did Maren Ashdown win by?"
+    assert "by-election" in answer["citations"][0]["title"]
+    assert client.post("/api/ask", json={"question": QUESTION}).json()["conversation_id"] is None
+    gone = client.post("/api/ask", json={"question": "And?", "conversation_id": "0" * 12})
+    assert gone.status_code == 404
+    assert gone.json()["detail"].startswith("no conversation '000000000000'")
+    bad = client.post("/api/ask", json={"question": "And?", "conversation_id": "../x"})
+    assert bad.status_code == 422
+
+
 def test_stream_reports_mistakes_before_it_starts_as_json(client: TestClient):
     response = client.get("/api/ask/stream", params={"question": QUESTION, "until": "soon"})
 

@@ -323,3 +323,32 @@ def test_an_empty_store_says_so_and_a_file_added_on_the_page_can_be_asked(
         page.click("#sources .remove")
         expect(page.locator("#sources li")).to_have_count(0)
         assert page.dialogs and page.dialogs[0].startswith("Remove “Storm Ilse")
+
+
+def test_a_follow_up_on_the_page_keeps_the_thread(page, demo_site):
+    """Two turns: the first moves up into the thread, the follow-up is searched with the name
+    the first answer gave, and a new conversation forgets it."""
+    expect = playwright_api.expect
+    open_page(page, demo_site)
+    ask(page, QUESTION)
+    expect(page.locator("#answer-text strong.short-answer")).to_have_text("Maren Ashdown")
+    expect(page.locator("#thread")).to_be_hidden()
+
+    ask(page, "What is her job?")
+
+    expect(page.locator("#searched-for")).to_have_text("searched for: What is Maren Ashdown's job?")
+    expect(page.locator("#asked")).to_have_text("What is her job?")
+    turns = page.locator("#turns > li")
+    expect(turns).to_have_count(1)
+    expect(turns.first.locator(".asked")).to_have_text(QUESTION)
+    expect(turns.first.locator(".answer")).to_contain_text("Maren Ashdown")
+    expect(page.locator("#cite-1 .title")).to_have_text(
+        "Green candidate Maren Ashdown wins Quayside by-election by 212 votes"
+    )
+    expect(page.locator("#cite-1 .passage")).to_contain_text("marine biologist")
+
+    page.click("#new-thread")
+    expect(page.locator("#thread")).to_be_hidden()
+    ask(page, "What is her job?")
+    expect(page.locator("#searched-for")).to_be_hidden()
+    assert page.errors == []

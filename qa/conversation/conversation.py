@@ -98,8 +98,9 @@ class Conversation:
             changed["k"] = k
         if model is not None:
             changed["model"] = model
-        if filters is not None or filter_options:
-            changed.update(filters_options(filters or Filters.parse(**filter_options)))
+        given = filters if filters is not None else Filters.parse(**filter_options)
+        if given != Filters():  # none given: the conversation's stay
+            changed.update(filters_options(given))
         if changed != options:
             self._book.set_options(self.id, changed)
         return changed

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from index_store.errors import NewsQAError, RefusedAddress, StoreLocked, StoreNotFound
-from qa.errors import MissingExtra, ModelUnavailable
+from qa.errors import MissingExtra, ModelUnavailable, UnknownConversation
 
 
 class UnsafeServer(NewsQAError):
@@ -41,6 +41,7 @@ _STATUS: dict[type[NewsQAError], int] = {
     StoreNotFound: 404,
     JobNotFound: 404,
     ArticleNotFound: 404,
+    UnknownConversation: 404,
     RefusedAddress: 403,
     StoreLocked: 409,
     IngestBusy: 409,

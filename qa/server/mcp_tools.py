@@ -59,6 +59,12 @@ class AskResult(BaseModel):
     model: str = Field(description="the answer model that wrote it")
     citations: list[Citation] = Field(description="the passages cited as [n] in the answer")
     notes: list[str] = Field(description="what checking the answer changed, if anything")
+    conversation_id: str | None = Field(
+        None, description="the conversation it was asked in: pass it with the next question"
+    )
+    searched_for: str | None = Field(
+        None, description="in a conversation, the standalone question that was searched"
+    )
 
 
 class SearchResult(BaseModel):
@@ -140,7 +146,7 @@ def _ask(box: Toolbox, question: Question) -> AskResult:
             "a tool call cannot choose a local GGUF file; start the server with "
             "`newsqa mcp -m llamacpp:PATH` instead"
         )
-    answer = box.library.read(lambda nq: nq.ask(**question.options()))
+    answer = box.library.read(lambda nq: list(question.stream(nq))[-1])
     return AskResult(
         question=answer.question,
         answer=answer.answer,
@@ -149,6 +155,8 @@ def _ask(box: Toolbox, question: Question) -> AskResult:
         model=answer.model,
         citations=list(answer.citations),
         notes=list(answer.notes),
+        conversation_id=answer.conversation_id,
+        searched_for=answer.searched_for,
     )
 
 

@@ -29,7 +29,7 @@ def read_routes(library: Library, config: ServerConfig) -> APIRouter:
     def ask(question: Question, request: Request) -> dict:
         """A cited answer, or an abstention: the object `newsqa ask --json` prints."""
         vet(request, question)
-        return library.read(lambda nq: nq.ask(**question.options())).to_dict()
+        return library.read(lambda nq: list(question.stream(nq))[-1]).to_dict()
 
     @router.get(
         "/ask/stream",
@@ -43,7 +43,7 @@ def read_routes(library: Library, config: ServerConfig) -> APIRouter:
         from the pieces: citations checked, fallback, abstention), or an `error` event
         ({"detail"}). Mistakes found before the answer starts are plain JSON errors."""
         vet(request, question)
-        events = answer_events(library, lambda nq: nq.ask_stream(**question.options()))
+        events = answer_events(library, question.stream)
         return StreamingResponse(
             events, media_type="text/event-stream", headers={"Cache-Control": "no-store"}
         )

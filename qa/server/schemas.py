@@ -6,6 +6,7 @@ Answers, passages and store figures are the library's own dataclasses (`qa.types
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, WithJsonSchema, field_validator, model_validator
@@ -14,7 +15,11 @@ from qa.settings import Settings
 
 if TYPE_CHECKING:
     from index_store.types import ArticleRecord
+    from qa.api import NewsQA
     from qa.retrieval.filters import Filters
+    from qa.types import Answer as AnswerType
+
+NEW_CONVERSATION = "new"
 
 # The options every question and search takes, shared so their limits are defined once; `k` and
 # `model` are checked by the settings (`Settings.for_call`), like the CLI's -k and -m.
@@ -47,6 +52,13 @@ class Question(Filtered):
     question: str = Field(min_length=1, max_length=2000, examples=["Who won the by-election?"])
     k: Count | None = Passages
     model: str | None = Field(None, max_length=300, description="answer model spec")
+    conversation_id: str | None = Field(
+        None,
+        pattern=f"^({NEW_CONVERSATION}|[0-9a-f]{{12}})$",
+        description=f'ask as the next turn of this conversation ("{NEW_CONVERSATION}" starts '
+        "one): a follow-up is searched with what the earlier questions named; the answer "
+        "carries the id to send with the next question",
+    )
 
     def options(self) -> dict[str, Any]:
         """`NewsQA.ask`'s arguments; an empty form field means 'not given'."""
@@ -56,6 +68,17 @@ class Question(Filtered):
             "model": self.model or None,
             "filters": self.filters(),
         }
+
+    def stream(self, newsqa: NewsQA) -> Iterator[str | AnswerType]:
+        """The answer's events: the question asked alone, or as the next turn of its
+        conversation (a new one for "new")."""
+        options = self.options()
+        if not self.conversation_id:
+            return newsqa.ask_stream(**options)
+        question = options.pop("question")
+        if self.conversation_id == NEW_CONVERSATION:
+            return newsqa.conversation(**options).ask_stream(question)
+        return newsqa.conversation(self.conversation_id).ask_stream(question, **options)
 
 
 class Search(Filtered):

@@ -62,10 +62,13 @@ function setStatus(node, text, isError = false) {
   node.classList.toggle("error", isError);
 }
 
-// Asking
+// Asking, in a conversation: each answer carries the id the next question is sent with.
+
+let conversationId = null;
+let shown = null; // the answer in #result, which moves up into the thread when the next comes
 
 function question() {
-  const body = { question: $("question").value.trim() };
+  const body = { question: $("question").value.trim(), conversation_id: conversationId || "new" };
   for (const [field, id] of [["since", "since"], ["until", "until"], ["as_of", "as-of"], ["model", "model"]]) {
     const value = $(id).value.trim();
     if (value) body[field] = value;
@@ -82,8 +85,15 @@ async function ask(event) {
   $("ask").disabled = true;
   setStatus($("status"), "Reading the articles…");
   try {
+    if (shown) addTurn(shown);
+    shown = null;
+    $("asked").textContent = body.question;
+    $("searched-for").hidden = true;
     const answer = await streamAnswer(body, showDraft);
+    conversationId = answer.conversation_id;
+    shown = answer;
     showAnswer(answer);
+    $("question").value = "";
     setStatus($("status"), answer.abstained ? "No answer in the articles." : "Answered.");
     $("result-heading").focus({ preventScroll: false });
   } catch (error) {
@@ -141,8 +151,41 @@ function showDraft(text) {
   $("passages").replaceChildren();
 }
 
+// An earlier turn of the conversation: the question, what was searched, the answer and the
+// titles of its sources; the newest turn is the answer below it.
+function addTurn(answer) {
+  const sources = answer.citations.map((c) => el("li", {}, titleLink(c.title, c.url), " ",
+    byline(c.source, c.published)));
+  $("turns").append(el("li", { class: "turn" },
+    el("p", { class: "asked" }, answer.question),
+    ...searchedNodes(answer),
+    el("p", { class: "answer" }, answer.abstained ? "The articles do not answer this question."
+      : answer.answer.replace(CITE_MARKER, "").trim()),
+    el("ul", { class: "turn-sources" }, ...sources)));
+  $("thread").hidden = false;
+}
+
+function searchedNodes(answer) {
+  const rewritten = answer.searched_for && answer.searched_for !== answer.question;
+  return rewritten ? [el("p", { class: "searched" }, `searched for: ${answer.searched_for}`)] : [];
+}
+
+function newThread() {
+  conversationId = null;
+  shown = null;
+  $("turns").replaceChildren();
+  $("thread").hidden = true;
+  $("result").hidden = true;
+  setStatus($("status"), "A new conversation.");
+  $("question").focus();
+}
+
 function showAnswer(answer) {
   $("result").hidden = false;
+  $("asked").textContent = answer.question;
+  const searched = searchedNodes(answer);
+  $("searched-for").hidden = searched.length === 0;
+  $("searched-for").textContent = searched.length ? searched[0].textContent : "";
   $("result").classList.toggle("is-abstained", answer.abstained);
   $("abstained").hidden = !answer.abstained;
   $("answer-text").hidden = answer.abstained;
@@ -347,6 +390,7 @@ async function loadModels() {
 
 document.addEventListener("DOMContentLoaded", () => {
   $("ask-form").addEventListener("submit", ask);
+  $("new-thread").addEventListener("click", newThread);
   $("add-form").addEventListener("submit", addArticles);
   loadSources();
   loadModels();
