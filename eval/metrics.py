@@ -42,6 +42,10 @@ class Metric:
     better: str = "higher"
 
 
+FOLLOWUP_DEPTH = 5
+"""A follow-up reaches the story when an answer passage is in its top 5, as has_answer@5."""
+
+
 def _metric_registry() -> dict[str, Metric]:
     metrics = [
         Metric("questions", "number of questions in the run", ""),
@@ -71,6 +75,12 @@ def _metric_registry() -> dict[str, Metric]:
             f"doc_recall@{RANK_DEPTH}",
             f"share of questions with answer_docs where one of the retriever's top "
             f"{RANK_DEPTH} passages comes from one of those articles",
+        ),
+        Metric(
+            "followup_reach",
+            "share of follow-up questions (rows with history and a full_question) whose "
+            "question asked in full has an answer passage in the top 5 and whose standalone "
+            "rewrite has one too: how much of the full question's reach the rewriting keeps",
         ),
         Metric(
             "accuracy",
@@ -199,6 +209,8 @@ class QuestionScore:
     prompt_tokens: int | None = None
     choice_correct: bool | None = None
     answer_words: int | None = None
+    full_hit_rank: int | None = None
+    """A follow-up's: the first hit of its question asked in full (`full_question`)."""
 
 
 def score_question(
@@ -222,7 +234,7 @@ def score_question(
         abstained=abstained,
         correct=correct,
         token_f1=f1,
-        first_hit_rank=_first_hit_rank(ranked, golds),
+        first_hit_rank=first_hit_rank(ranked, golds),
         doc_hit=_doc_hit(ranked, question.answer_docs),
         citations=len(cited) + dropped,
         valid_citations=sum(chunk_id in retrieved for chunk_id in cited),
@@ -344,7 +356,7 @@ def _emitted_citations(answer: Mapping[str, Any], abstained: bool) -> tuple[list
     return cited, len(answer.get("dropped_citations") or [])
 
 
-def _first_hit_rank(passages: Sequence[Mapping[str, Any]], golds: Sequence[str]) -> int | None:
+def first_hit_rank(passages: Sequence[Mapping[str, Any]], golds: Sequence[str]) -> int | None:
     if not golds:
         return None
     return next(
@@ -387,6 +399,15 @@ def _aggregate(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
         ),
         f"doc_recall@{RANK_DEPTH}": _mean(
             [score["doc_hit"] for score in scores if score["doc_hit"] is not None]
+        ),
+        "followup_reach": _mean(
+            [
+                rank is not None and rank <= FOLLOWUP_DEPTH
+                for rank, full in (
+                    (s["first_hit_rank"], s.get("full_hit_rank")) for s in answerable
+                )
+                if full is not None and full <= FOLLOWUP_DEPTH
+            ]
         ),
         "accuracy": _mean([score["correct"] for score in answerable]),
         "token_f1": _mean([score["token_f1"] for score in answerable]),

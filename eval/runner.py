@@ -12,14 +12,14 @@ from __future__ import annotations
 import json
 import platform
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any, Protocol
 
 from eval.compare import RESULTS_FILE
-from eval.metrics import RANK_DEPTH, result_row, summarize
+from eval.metrics import FOLLOWUP_DEPTH, RANK_DEPTH, first_hit_rank, result_row, summarize
 from eval.report import render_html, render_markdown
 from eval.suite import Suite, SuiteQuestion, load_suite
 from index_store.errors import NewsQAError
@@ -54,6 +54,8 @@ class Pipeline(Protocol):
 
     def describe(self) -> dict[str, Any]: ...
 
+    def standalone(self, question: str, history: Sequence[Mapping[str, str]]) -> str: ...
+
 
 def run_suite(
     suite: Suite | str | Path,
@@ -64,6 +66,7 @@ def run_suite(
     limit: int | None = None,
     out: str | Path | None = None,
     on_question: ProgressCallback | None = None,
+    history: bool = True,
 ) -> dict[str, Any]:
     """Ask `pipeline` the questions of `suite` (the first `limit`), write the run folder, return
     its summary.
@@ -72,7 +75,9 @@ def run_suite(
     store, or a model that cannot answer, raises before anything is written: the first question
     is asked once, untimed, which also loads the models so that latencies are those of a warm
     pipeline. Later, a question whose ask raises a user error (`NewsQAError`, e.g. a model
-    server gone away) becomes a row with that `error`, scored wrong.
+    server gone away) becomes a row with that `error`, scored wrong. A follow-up (a row with
+    `history`) is asked as the standalone question the pipeline makes of it after its earlier
+    turns; with `history` False, as written, alone (what the history adds).
     """
     suite = suite if isinstance(suite, Suite) else load_suite(suite)
     if limit is not None and limit < 1:
@@ -83,6 +88,7 @@ def run_suite(
         **described["settings"],
         "model": model or described["settings"]["model"],
         "k": k or described["settings"]["k"],
+        "history": history,
     }
     first = questions[0]
     pipeline.ask(first.question, k=config["k"], model=config["model"], as_of=first.as_of)
@@ -142,7 +148,7 @@ def _answer_all(
     rows: list[dict[str, Any]] = []
     with (folder / RESULTS_FILE).open("w", encoding="utf-8") as results:
         for done, question in enumerate(questions, start=1):
-            row = _ask(pipeline, question, config["model"], config["k"])
+            row = _ask(pipeline, question, config["model"], config["k"], config["history"])
             results.write(json.dumps(row, ensure_ascii=False) + "\n")
             results.flush()
             rows.append(row)
@@ -151,19 +157,32 @@ def _answer_all(
     return rows
 
 
-def _ask(pipeline: Pipeline, question: SuiteQuestion, model: str, k: int) -> dict[str, Any]:
+def _ask(
+    pipeline: Pipeline, question: SuiteQuestion, model: str, k: int, history: bool
+) -> dict[str, Any]:
     """One question's row: its answer, and the retriever's ranking to depth 10 (or k) as of
-    the question's date, which the retrieval metrics are scored on."""
+    the question's date, which the retrieval metrics are scored on. A follow-up's row also
+    says what was searched, and how its question asked in full (`full_question`) ranked."""
     from dataclasses import asdict
 
     text, as_of = question.question, question.as_of
     try:
+        if question.history and history:
+            text = pipeline.standalone(text, question.history)
         answer = pipeline.ask(text, k=k, model=model, as_of=as_of)
         ranking = pipeline.search(text, k=max(k, RANK_DEPTH), as_of=as_of)
+        full = question.extra.get("full_question") if question.history else None
+        full_ranking = pipeline.search(full, k=FOLLOWUP_DEPTH, as_of=as_of) if full else None
     except NewsQAError as error:
         failed = {"question": text, "answer": "", "abstained": False, "model": model}
         return result_row(question, failed, error=str(error))
-    return result_row(question, answer.to_dict(), ranking=[asdict(p) for p in ranking])
+    row = result_row(question, answer.to_dict(), ranking=[asdict(p) for p in ranking])
+    if question.history:
+        row["searched_for"] = text
+    if full_ranking is not None:
+        ranked = [asdict(p) for p in full_ranking]
+        row["metrics"]["full_hit_rank"] = first_hit_rank(ranked, question.answers)
+    return row
 
 
 def _write_summary_and_reports(

@@ -2,10 +2,12 @@
 
 One JSON object a line: `id`, `question`, `answers` (acceptable gold strings, empty when the
 question is unanswerable), `expect_abstain`, and optionally `as_of` (YYYY-MM-DD), `answer_docs`
-(ids of articles that contain the answer), `type` and `choices` (the options of a
+(ids of articles that contain the answer), `type`, `choices` (the options of a
 multiple-choice question, one of which equals a gold string once normalised when the question
-is answerable). Other fields are kept in `extra` and ignored. Blank lines are skipped. Every
-problem is reported at once, so a suite is fixed in one go.
+is answerable) and `history` (the earlier turns of a conversation, `{"question", "answer"?}`
+each, oldest first: the question is then a follow-up, asked after them). Other fields are
+kept in `extra` and ignored. Blank lines are skipped. Every problem is reported at once, so a
+suite is fixed in one go.
 """
 
 from __future__ import annotations
@@ -23,7 +25,17 @@ from eval.normalize import normalize
 from index_store.errors import NewsQAError
 
 _KNOWN_FIELDS = frozenset(
-    {"id", "question", "answers", "expect_abstain", "as_of", "answer_docs", "type", "choices"}
+    {
+        "id",
+        "question",
+        "answers",
+        "expect_abstain",
+        "as_of",
+        "answer_docs",
+        "type",
+        "choices",
+        "history",
+    }  # fmt: skip
 )
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -49,6 +61,7 @@ class SuiteQuestion:
     answer_docs: tuple[str, ...] = ()
     type: str | None = None
     choices: tuple[str, ...] = ()
+    history: tuple[dict[str, str], ...] = ()
     extra: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
 
 
@@ -113,6 +126,7 @@ def suite_hash(questions: Iterable[SuiteQuestion]) -> str:
             "answer_docs": list(q.answer_docs),
             "type": q.type,
             "extra": {**q.extra, "choices": list(q.choices)} if q.choices else q.extra,
+            **({"history": list(q.history)} if q.history else {}),
         }
         for q in questions
     ]
@@ -140,6 +154,7 @@ def _question_from(row: dict[str, Any]) -> SuiteQuestion:
         answer_docs=tuple(row.get("answer_docs") or ()),
         type=row.get("type"),
         choices=tuple(row.get("choices") or ()),
+        history=tuple(row.get("history") or ()),
         extra={key: value for key, value in row.items() if key not in _KNOWN_FIELDS},
     )
 
@@ -192,7 +207,22 @@ def _optional_problems(row: dict[str, Any]) -> list[str]:
     if row.get("type") is not None and not isinstance(row["type"], str):
         reasons.append("'type' must be a string or null")
     reasons.extend(_choices_problems(row))
+    reasons.extend(_history_problems(row))
     return reasons
+
+
+def _history_problems(row: dict[str, Any]) -> list[str]:
+    history = row.get("history")
+    if history is None:
+        return []
+    turns_ok = isinstance(history, list) and all(
+        isinstance(turn, dict)
+        and isinstance(turn.get("question"), str)
+        and turn["question"].strip()
+        and isinstance(turn.get("answer", ""), str)
+        for turn in history
+    )
+    return [] if turns_ok else ["'history' must be a list of {question, answer?} strings or null"]
 
 
 def _choices_problems(row: dict[str, Any]) -> list[str]:

@@ -6,7 +6,7 @@ The CLI, the HTTP server and the eval runner are thin layers over this class.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from itertools import islice
 from pathlib import Path
@@ -241,6 +241,14 @@ class NewsQA:
         if changed:
             book.set_options(conversation_id, kept | changed)
         return conversation
+
+    def standalone(self, question: str, history: Sequence[Mapping[str, str]]) -> str:
+        """The follow-up `question` as the standalone question a conversation searches after
+        `history`, its earlier turns ({"question", "answer"?} each, oldest first)."""
+        from qa.conversation.references import Earlier, standalone
+
+        earlier = [Earlier(turn["question"], turn.get("answer", "")) for turn in history]
+        return standalone(question, earlier).text
 
     def conversations(self) -> list[ConversationSummary]:
         """The kept conversations, the most recently used first."""

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import pty
 import select
@@ -189,3 +190,51 @@ def test_chat_in_a_terminal_edits_lines_and_answers_the_by_election_thread(
     finally:
         process.kill()
         os.close(main)
+
+
+FOLLOWUPS = Path(__file__).parent / "data" / "demo-followups.jsonl"
+
+
+def test_eval_asks_a_follow_up_after_its_history_and_scores_its_reach(demo_store, tmp_path):
+    """Hand-written conversations over the demo corpus: with their history the follow-ups find
+    what their full questions find; with --no-history they are asked as written."""
+    runner, store = CliRunner(), ["--store", str(demo_store), "--json"]
+    threaded = runner.invoke(app, ["eval", str(FOLLOWUPS), *store, "--out", str(tmp_path / "a")])
+    assert threaded.exit_code == 0, threaded.output
+    summary = json.loads(threaded.stdout)
+    assert summary["metrics"]["followup_reach"] == 1.0 and summary["config"]["history"] is True
+    assert summary["metrics"]["has_answer@5"] == 1.0
+    rows = read_rows(tmp_path / "a")
+    assert rows[0]["searched_for"] == "How many votes did Maren Ashdown get?"
+    assert rows[1]["searched_for"] == "What is Maren Ashdown's job?"
+    alone = runner.invoke(
+        app, ["eval", str(FOLLOWUPS), *store, "--out", str(tmp_path / "b"), "--no-history"]
+    )
+    assert json.loads(alone.stdout)["config"]["history"] is False
+    asked = [row["answer"]["question"] for row in read_rows(tmp_path / "b")]
+    assert asked[:2] == ["How many votes did she get?", "What is her job?"]
+
+
+def read_rows(run: Path) -> list[dict]:
+    return [json.loads(line) for line in (run / "results.jsonl").read_text().splitlines()]
+
+
+def test_make_followups_turns_a_suite_into_second_turns(tmp_path):
+    suite = tmp_path / "suite.jsonl"
+    suite.write_text(
+        '{"id": "q1", "question": "Where did President Donald Trump declare an emergency?", '
+        '"answers": ["the border"], "expect_abstain": false}\n'
+        '{"id": "q2", "question": "How many jobs were created?", "answers": ["120"], '
+        '"expect_abstain": false}\n'
+    )
+    out = tmp_path / "followups.jsonl"
+    result = CliRunner().invoke(app, ["eval", "make-followups", str(suite), "-o", str(out)])
+    assert result.exit_code == 0 and "1 follow-ups of 2 questions" in result.stdout
+    (row,) = [json.loads(line) for line in out.read_text().splitlines()]
+    assert row["id"] == "q1-followup" and row["answers"] == ["the border"]
+    assert row["question"] == "Where did they declare an emergency?"
+    assert row["history"] == [{"question": "What is the latest news about President Donald Trump?"}]
+    assert row["full_question"] == "Where did President Donald Trump declare an emergency?"
+    assert standalone(row["question"], [Earlier(row["history"][0]["question"])]).text == (
+        "Where did Donald Trump declare an emergency?"
+    )

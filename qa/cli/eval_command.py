@@ -66,6 +66,14 @@ def run(
     json_output: Annotated[
         bool, typer.Option("--json", help="Print summary.json instead of the metrics table.")
     ] = False,
+    no_history: Annotated[
+        bool,
+        typer.Option(
+            "--no-history",
+            help="Ask follow-up rows (those with history) alone, as written: what the history "
+            "adds.",
+        ),
+    ] = False,
     fail_under: Annotated[
         list[str] | None,
         typer.Option(
@@ -86,13 +94,40 @@ def run(
     newsqa = open_newsqa(store, chroma_url=chroma_url, base_url=base_url, api_key=api_key)
     with eval_progress() as on_question:
         summary = run_suite(
-            parsed, newsqa, model=model, k=k, limit=limit, out=out, on_question=on_question
+            parsed,
+            newsqa,
+            model=model,
+            k=k,
+            limit=limit,
+            out=out,
+            on_question=on_question,
+            history=not no_history,
         )
     if json_output:
         print_json(summary)
     else:
         typer.echo(_metrics_table(summary))
     _gate(check_floors(summary["metrics"], floors))
+
+
+@eval_app.command("make-followups")
+@user_errors
+def make_followups(
+    suite: Annotated[Path, typer.Argument(help="A suite (JSONL) to turn into follow-ups.")],
+    out: Annotated[Path, typer.Option("-o", "--out", help="The follow-up suite to write.")],
+) -> None:
+    """Write a follow-up suite: each question naming a subject, asked as the second turn of a
+    conversation that named it first ("...about Jimmy Carter?", then "...at their funeral?")."""
+    import json
+
+    from eval import load_suite
+    from qa.conversation.followup_suite import followups
+
+    load_suite(suite)
+    rows = [json.loads(line) for line in suite.read_text().splitlines() if line.strip()]
+    made = list(followups(rows))
+    out.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in made))
+    typer.echo(f"{len(made)} follow-ups of {len(rows)} questions written to {out}")
 
 
 @eval_app.command()

@@ -6,7 +6,8 @@ the earlier turns when it holds a pronoun (she, her, it, they, there), a pronoun
 "this", a generic "the company" / "the council", or starts with "and" / "what about". Each
 reference takes the newest name of the kind it can stand for (a person for "she", a place for
 "there"), found among the earlier turns' named entities: the answers given first (the answer
-is what "she" most often means), then the questions as they were searched. "that" and a bare
+is what "she" most often means), then the questions as they were searched; failing that, the
+previous question's subject. "that" and a bare
 ellipsis take the previous question's subject, added in brackets. A question that leans on
 nothing is searched as asked; when it also names something no earlier turn named, it starts a
 new topic, and the old one is not dragged in.
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
 
 PERSON = ("PERSON",)
 THING = ("ORG", "PRODUCT", "EVENT", "FAC", "WORK_OF_ART", "LAW", "GPE", "LOC")
-GROUP = ("ORG", "NORP", "PERSON")
+GROUP = ("ORG", "PERSON")
 PLACE = ("GPE", "LOC", "FAC")
 PRONOUN_KINDS = {
     "he": PERSON,
@@ -145,11 +146,12 @@ def standalone(question: str, earlier: list[Earlier]) -> Standalone:
         kinds = _reference_kinds(token, doc)
         if not kinds:
             continue
-        found = next((n for n in names if set(n.labels) & set(kinds)), None)
-        if found is None:
+        found = next((n.text for n in names if set(n.labels) & set(kinds)), None)
+        found = found or _subject(earlier[-1].searched_for)  # a name the parser did not see
+        if not found:
             continue
-        resolved.append((_phrase(token), found.text))
-        _replace(words, token, found.text)
+        resolved.append((_phrase(token), found))
+        _replace(words, token, found)
     text = "".join(words)
     leans = _leans_on_subject(doc)
     if leans and not resolved:
