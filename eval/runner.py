@@ -54,7 +54,9 @@ class Pipeline(Protocol):
 
     def describe(self) -> dict[str, Any]: ...
 
-    def standalone(self, question: str, history: Sequence[Mapping[str, str]]) -> str: ...
+    def standalone(
+        self, question: str, history: Sequence[Mapping[str, str]], model: str | None
+    ) -> str: ...
 
 
 def run_suite(
@@ -168,7 +170,7 @@ def _ask(
     text, as_of = question.question, question.as_of
     try:
         if question.history and history:
-            text = pipeline.standalone(text, question.history)
+            text = pipeline.standalone(text, question.history, model)
         answer = pipeline.ask(text, k=k, model=model, as_of=as_of)
         ranking = pipeline.search(text, k=max(k, RANK_DEPTH), as_of=as_of)
         full = question.extra.get("full_question") if question.history else None

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from index_store.watch import Clock, PollResult, Watcher
     from qa.conversation.book import Summary as ConversationSummary
     from qa.conversation.conversation import Conversation
+    from qa.conversation.references import Earlier, Standalone
     from qa.retrieval.retrieve import Retrieved, Stages
 
 
@@ -242,13 +243,35 @@ class NewsQA:
             book.set_options(conversation_id, kept | changed)
         return conversation
 
-    def standalone(self, question: str, history: Sequence[Mapping[str, str]]) -> str:
+    def standalone(
+        self, question: str, history: Sequence[Mapping[str, str]], model: str | None = None
+    ) -> str:
         """The follow-up `question` as the standalone question a conversation searches after
         `history`, its earlier turns ({"question", "answer"?} each, oldest first)."""
-        from qa.conversation.references import Earlier, standalone
+        from qa.conversation.references import Earlier
 
         earlier = [Earlier(turn["question"], turn.get("answer", "")) for turn in history]
-        return standalone(question, earlier).text
+        return self.follow_up(question, earlier, model).text
+
+    def follow_up(
+        self, question: str, earlier: list[Earlier], model: str | None = None
+    ) -> Standalone:
+        """The follow-up with its references resolved: by the answer model (`model`, else the
+        configured one) when it is an LLM and the question leans on the earlier turns, else
+        from the earlier turns' names (`qa.conversation.references`)."""
+        from qa.conversation.references import standalone
+        from qa.conversation.rewrite import rewritten
+        from qa.models.base import CompletingModel
+        from qa.models.registry import resolve
+
+        found = standalone(question, earlier)
+        settings = self.settings.for_call(model=model)
+        if not found.rewritten or settings.model == "extractive":
+            return found
+        llm = resolve(settings.model, ModelContext(settings))
+        if not isinstance(llm, CompletingModel):
+            return found
+        return rewritten(llm, question, earlier, found)
 
     def conversations(self) -> list[ConversationSummary]:
         """The kept conversations, the most recently used first."""

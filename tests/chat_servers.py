@@ -88,6 +88,8 @@ class Script:
     hang: float = 0.0
     max_chars: int | None = None
     answer: str | None = None
+    rewrite: str | None = None
+    """The reply to a request to rewrite a follow-up question (`qa.conversation.rewrite`)."""
     formats: tuple[str, ...] | None = None
     """response_format types it honours, answering in the contract's JSON; others get a 400.
     None: it ignores response_format and answers in plain text, as many servers do."""
@@ -120,6 +122,8 @@ class _ScriptedHandler(BaseHTTPRequestHandler):
                 400, {"error": {"message": message, "code": "context_length_exceeded"}}
             )
         text = script.answer or _first_sentence(prompt) + " [1]."
+        if script.rewrite is not None and "Last question:" in prompt:
+            text = script.rewrite
         wanted = (body.get("response_format") or {}).get("type")
         if script.formats is not None and wanted:
             if wanted not in script.formats:

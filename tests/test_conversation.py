@@ -238,3 +238,32 @@ def test_make_followups_turns_a_suite_into_second_turns(tmp_path):
     assert standalone(row["question"], [Earlier(row["history"][0]["question"])]).text == (
         "Where did Donald Trump declare an emergency?"
     )
+
+
+@pytest.mark.parametrize(
+    ("reply", "searched"),
+    [
+        ("What does Maren Ashdown do for a living?", "What does Maren Ashdown do for a living?"),
+        ("Sure! Here you go:\nWhat is it", "What is Maren Ashdown's job?"),
+    ],
+)
+def test_an_answer_llm_rewrites_the_follow_up_and_a_bad_rewrite_is_set_aside(
+    demo_store, reply, searched
+):
+    """With an LLM chosen, a follow-up is rewritten by it (over a real OpenAI-compatible HTTP
+    server on 127.0.0.1); a reply that is not one question gives way to the rewrite made
+    without it, and a question that leans on nothing is never sent to it."""
+    from tests.chat_servers import Script, ScriptedServer
+
+    script = Script(rewrite=reply, answer="Maren Ashdown [1].")
+    with ScriptedServer(script) as server:
+        newsqa = NewsQA(store=demo_store, base_url=server.url, model="openai-compatible:m")
+        conversation = newsqa.conversation()
+        conversation.ask(WON)
+        answer = conversation.ask("What is her job?")
+        conversation.ask("How much will the Kellan Bridge repairs cost?")
+    rewrites = [r for r in script.requests if "Last question:" in str(r["messages"])]
+    assert len(rewrites) == 1, "only the follow-up leaning on the thread is sent to the model"
+    sent = rewrites[0]["messages"][-1]["content"]
+    assert f"Q: {WON}" in sent and "Last question: What is her job?" in sent
+    assert answer.searched_for == searched

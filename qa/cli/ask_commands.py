@@ -84,7 +84,7 @@ def ask(
     filters = Filters.parse(since, until, as_of, source)
     if resumed:
         conversation = newsqa.conversation(resumed)
-        found = conversation.standalone(question)
+        found = conversation.standalone(question, model)
         if found.rewritten and not json_output:
             typer.echo(f"searched for: {found.text}")
         changed = {"filters": filters} if filters != Filters() else {}

@@ -91,7 +91,7 @@ def _turn(newsqa: NewsQA, conversation: Conversation, question: str, model: str 
     from index_store.errors import NewsQAError
 
     try:
-        found = conversation.standalone(question)
+        found = conversation.standalone(question, model)
         if found.rewritten:
             typer.echo(f"searched for: {found.text}")
         elif found.new_topic and conversation.turns:

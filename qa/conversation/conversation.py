@@ -14,7 +14,7 @@ from datetime import date
 from typing import Any, Protocol
 
 from qa.conversation.book import ConversationBook, Turn
-from qa.conversation.references import Earlier, Standalone, standalone
+from qa.conversation.references import Earlier, Standalone
 from qa.retrieval.filters import Filters
 from qa.types import Answer
 
@@ -28,6 +28,8 @@ class Asker(Protocol):
 
     def ask_stream(self, question: str, **options: Any) -> Iterator[str | Answer]: ...
 
+    def follow_up(self, question: str, earlier: list[Earlier], model: str | None) -> Standalone: ...
+
 
 class Conversation:
     """`ask` and `ask_stream` as on `NewsQA`, in a thread; `id` resumes it later."""
@@ -36,6 +38,7 @@ class Conversation:
         self._newsqa = newsqa
         self._book = book
         self.id = conversation_id
+        self._last: tuple[tuple[str, str | None, int], Standalone] | None = None
 
     @property
     def turns(self) -> list[Turn]:
@@ -62,7 +65,7 @@ class Conversation:
         """The answer's text in pieces, then the `Answer`, whose `searched_for` is the
         standalone question that was searched; the turn is kept once the answer is whole."""
         options = self._carried(k, model, filters, filter_options)
-        found = self.standalone(question)
+        found = self.standalone(question, options["model"])
         for event in self._newsqa.ask_stream(
             found.text, k=options["k"], model=options["model"], filters=to_filters(options)
         ):
@@ -80,13 +83,19 @@ class Conversation:
             self._book.add_turn(self.id, turn_of(answer, found))
             yield answer
 
-    def standalone(self, question: str) -> Standalone:
-        """The question as it will be searched, given the turns so far."""
-        earlier = [
-            Earlier(t.searched_for, "" if t.abstained else (t.short_answer or t.answer))
-            for t in self.turns[-HISTORY_TURNS:]
-        ]
-        return standalone(question, earlier)
+    def standalone(self, question: str, model: str | None = None) -> Standalone:
+        """The question as it will be searched, given the turns so far (rewritten by `model`,
+        else the conversation's, when that is an LLM)."""
+        turns = self.turns
+        model = model or self.options.get("model")
+        key = (question, model, len(turns))
+        if self._last is None or self._last[0] != key:  # shown first, then asked: rewrite once
+            earlier = [
+                Earlier(t.searched_for, "" if t.abstained else (t.short_answer or t.answer))
+                for t in turns[-HISTORY_TURNS:]
+            ]
+            self._last = (key, self._newsqa.follow_up(question, earlier, model))
+        return self._last[1]
 
     def _carried(
         self, k: int | None, model: str | None, filters: Filters | None, filter_options: dict

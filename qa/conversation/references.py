@@ -116,6 +116,8 @@ class Standalone:
     text: str
     resolved: tuple[tuple[str, str], ...] = ()
     new_topic: bool = False
+    rewritten_by: str = ""
+    """The model that wrote `text`, when an answer LLM rewrote the follow-up."""
 
     @property
     def rewritten(self) -> bool:

@@ -53,6 +53,13 @@ class WindowedModel(AnswerModel, Protocol):
     def count_tokens(self, text: str) -> int: ...
 
 
+@runtime_checkable
+class CompletingModel(AnswerModel, Protocol):
+    """Also writes a short free reply to any prompt: what rewriting a follow-up question needs."""
+
+    def complete(self, system: str, user: str, max_tokens: int) -> str: ...
+
+
 @dataclass(frozen=True)
 class ProviderStatus:
     usable: bool

@@ -85,6 +85,20 @@ class ChatModel:
             if json_answer is not None:
                 yield json_answer.close()
 
+    def complete(self, system: str, user: str, max_tokens: int) -> str:
+        """A short plain reply, with the retries and errors of an answer."""
+        from llama_index.core.llms import ChatMessage
+
+        messages = [
+            ChatMessage(role="system", content=system),
+            ChatMessage(role="user", content=user),
+        ]
+        with self._lock or nullcontext():
+            response = call_with_retries(
+                lambda: self.llm.chat(messages, max_tokens=max_tokens), self.target
+            )
+        return response.message.content or ""
+
     def _open(self, messages: list[Any], count: int) -> tuple[str | None, str, Iterator[Any]]:
         """The first piece of a stream (or a whole response) and the rest, in the first output
         format the server accepts."""

@@ -92,6 +92,18 @@ class LocalModel:
             except ValueError as error:
                 raise explain(error, self._target) from None
 
+    def complete(self, system: str, user: str, max_tokens: int) -> str:
+        """A short plain reply on one line (decoding stops at the line's end)."""
+        messages = [{"role": "system", "content": system}, {"role": "user", "content": user}]
+        with self._lock:
+            try:
+                reply = self._llama.create_chat_completion(
+                    messages=messages, temperature=0.0, max_tokens=max_tokens, stop=["\n"]
+                )
+            except ValueError as error:
+                raise explain(error, self._target) from None
+        return reply["choices"][0]["message"]["content"] or ""
+
     def prompt(self, question: str, passages: list[Passage]) -> tuple[Prompt, Any]:
         """The prompt and the grammar (None when unconstrained)."""
         from llama_cpp import LlamaGrammar
