@@ -43,7 +43,8 @@ MAX_FALSE_ABSTENTIONS = 0.10
 
 
 def retrieved(nq: NewsQA, suite_path: str, store: str, overrides: dict) -> list:
-    code = "".join(Path(f"qa/{name}.py").read_text() for name in ("retrieve", "passages", "rerank"))
+    retrieval = Path(__file__).resolve().parents[1] / "qa" / "retrieval"
+    code = "".join(path.read_text() for path in sorted(retrieval.glob("*.py")))
     text = f"{store}|{suite_path}|{sorted(overrides.items())}|{code}"
     key = hashlib.sha1(text.encode()).hexdigest()
     cache = CACHE / f"passages-{key[:12]}.pkl"
@@ -66,6 +67,37 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, names: list[str]) -> dict[str, fl
     return weights
 
 
+def fit_listwise(
+    x: np.ndarray, y: np.ndarray, groups: list[str], names: list[str], l2: float = 0.1
+) -> dict[str, float]:
+    """Weights that rank a gold candidate first within its question (a conditional logit:
+    softmax over each question's candidates, the gold ones' probability maximised), since
+    the answerer keeps one candidate per question; the bias cancels out (callers keep theirs)."""
+    from scipy.optimize import minimize
+
+    keys = sorted(set(groups))
+    members = [np.array([i for i, g in enumerate(groups) if g == k]) for k in keys]
+    members = [m for m in members if y[m].any()]
+
+    def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
+        total, grad = l2 * w @ w, 2 * l2 * w
+        for m in members:
+            scores = x[m] @ w
+            p = np.exp(scores - scores.max())
+            p /= p.sum()
+            gold = y[m].astype(bool)
+            p_gold = p[gold].sum()
+            total -= np.log(p_gold)
+            q = np.where(gold, p / p_gold, 0.0)
+            grad -= x[m].T @ (q - p)
+        return total, grad
+
+    found = minimize(loss, np.zeros(x.shape[1]), jac=True, method="L-BFGS-B")
+    weights = {}
+    weights.update({n: round(float(w), 3) for n, w in zip(names, found.x)})
+    return weights
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--store", required=True)
@@ -77,6 +109,7 @@ def main() -> None:
         default="both",
         help="what to refit; the rest is scored with the current constants",
     )
+    parser.add_argument("--listwise", action="store_true", help="rank sentences per question")
     args = parser.parse_args()
     overrides = dict(item.split("=", 1) for item in args.set)
     memo = Memo(args.store)
@@ -92,13 +125,19 @@ def main() -> None:
 
     if args.fit == "both":
         names = [f.name for f in fields(reading.SentenceFeatures)]
-        x, y = [], []
+        x, y, groups = [], [], []
         for q, _, sentences in scored:
             if eval_split(q.id) == "tune" and q.answers:
                 for s in sentences:
                     x.append([getattr(s.features, n) for n in names])
                     y.append(contains_any(s.text, q.answers))
-        reading.SENTENCE_WEIGHTS.update(fit_logistic(np.array(x), np.array(y), names))
+                    groups.append(q.id)
+        if args.listwise:
+            fitted = fit_listwise(np.array(x), np.array(y), groups, names)
+            fitted["bias"] = reading.SENTENCE_WEIGHTS["bias"]
+        else:
+            fitted = fit_logistic(np.array(x), np.array(y), names)
+        reading.SENTENCE_WEIGHTS.update(fitted)
     print("SENTENCE_WEIGHTS =", reading.SENTENCE_WEIGHTS)
 
     facts = {}

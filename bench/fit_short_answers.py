@@ -28,7 +28,7 @@ from datetime import date
 from pathlib import Path
 
 import numpy as np
-from fit_answerer import fit_logistic
+from fit_answerer import fit_listwise, fit_logistic
 
 from eval.metrics import result_row, summarize
 from eval.normalize import contains, contains_any, normalize_tokens
@@ -79,9 +79,9 @@ def candidates(asked: Asked, question: str, passages: list) -> list:
     return short_answer.rank_spans(question, kind, read, texts, [p.title for p in passages])
 
 
-def fit(store: Store, rows: list) -> None:
+def fit(store: Store, rows: list, listwise: bool = False) -> None:
     names = [f.name for f in fields(short_answer.SpanFeatures)]
-    x, y, reachable = [], [], 0
+    x, y, groups, reachable = [], [], [], 0
     for q, passages in rows:
         if not q.answers:
             continue
@@ -90,7 +90,12 @@ def fit(store: Store, rows: list) -> None:
         reachable += any(labels)
         x += [[getattr(c.features, n) for n in names] for c in found]
         y += labels
-    weights = fit_logistic(np.array(x), np.array(y), names)
+        groups += [q.id] * len(found)
+    if listwise:
+        weights = fit_listwise(np.array(x), np.array(y), groups, names)
+        weights["bias"] = short_answer.SPAN_WEIGHTS["bias"]
+    else:
+        weights = fit_logistic(np.array(x), np.array(y), names)
     short_answer.SPAN_WEIGHTS.update(weights)
     answerable = sum(bool(q.answers) for q, _ in rows)
     print(f"gold among the candidates: {reachable}/{answerable}; {len(y)} candidates")
@@ -125,13 +130,14 @@ def main() -> None:
     parser.add_argument("--suite", required=True)
     parser.add_argument("--dev", help="the dev suite: its question ids are reported apart")
     parser.add_argument("--fit", action="store_true", help="refit SPAN_WEIGHTS on --suite")
+    parser.add_argument("--listwise", action="store_true", help="--fit: rank within questions")
     parser.add_argument("--out", help="write the result rows (JSONL) here")
     args = parser.parse_args()
     nq = NewsQA(store=args.store)
     rows = retrieved(nq, args.suite)
     store = Store.open(nq.settings.index_config())
     if args.fit:
-        fit(store, rows)
+        fit(store, rows, args.listwise)
     results = []
     for q, passages in rows:
         as_of = None if q.as_of is None else date.fromisoformat(q.as_of)
