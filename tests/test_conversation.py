@@ -40,6 +40,19 @@ def test_a_follow_up_is_searched_with_what_it_points_back_at(question, searched)
     assert found.text == searched and found.rewritten and not found.new_topic
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Which Hollywood veteran recently won her first acting award?",
+        "Who lost his seat?",
+        "Joe Biden delivered his farewell address where?",
+        "Which company said it would cut jobs?",
+    ],
+)
+def test_a_reference_to_something_in_its_own_question_is_left_alone(question):
+    assert standalone(question, AFTER_WON).text == question
+
+
 def test_each_reference_takes_the_newest_name_of_its_kind():
     earlier = [Earlier("What did Lumenfold announce in Harrowgate?", "a new engineering hub")]
     found = standalone("How many jobs will the company create there?", earlier)

@@ -146,7 +146,7 @@ def standalone(question: str, earlier: list[Earlier]) -> Standalone:
     resolved: list[tuple[str, str]] = []
     for token in doc:
         kinds = _reference_kinds(token, doc)
-        if not kinds:
+        if not kinds or _antecedent_within(doc, token, kinds):
             continue
         found = next((n.text for n in names if set(n.labels) & set(kinds)), None)
         found = found or _subject(earlier[-1].searched_for)  # a name the parser did not see
@@ -196,6 +196,22 @@ def _reference_kinds(token: Token, doc: Doc) -> tuple[str, ...]:
         if determiner and determiner[0].lower_ in ("the", "that", "this") and not named:
             return GENERIC_NOUNS[word]
     return ()
+
+
+def _antecedent_within(doc: Doc, token: Token, kinds: tuple[str, ...]) -> bool:
+    """Whether the reference points inside its own question: a name of its kind before it
+    ("Biden delivered his address"), or the subject the question asks about ("Which actress
+    won her first award?", "Who lost his seat?")."""
+    before = doc[: token.i]
+    if any(e.label_ in kinds for e in before.ents):
+        return True
+    for word in before:
+        if word.dep_ not in ("nsubj", "nsubjpass"):
+            continue
+        asked = {c.lower_ for c in word.children if c.dep_ == "det"}
+        if word.lower_ == "who" or asked & {"which", "what"}:
+            return True
+    return False
 
 
 def _phrase(token: Token) -> str:
