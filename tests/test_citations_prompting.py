@@ -142,8 +142,8 @@ def test_support_check_uses_the_embedder_for_paraphrase(demo_store):
     paraphrase = verify("The Greens took the Quayside seat [1].", [VOTE])
     unrelated = verify("Storm Ilse felled trees [1].", [VOTE])
     lexical = check_support(paraphrase.text, paraphrase.citations)
-    semantic = check_support(paraphrase.text, paraphrase.citations, embedder)
-    other = check_support(unrelated.text, unrelated.citations, embedder)
+    semantic = check_support(paraphrase.text, paraphrase.citations, embedder.encode)
+    other = check_support(unrelated.text, unrelated.citations, embedder.encode)
     assert lexical[0].similarity is None
     assert semantic[0].similarity > other[0].similarity
     assert not other[0].supported
