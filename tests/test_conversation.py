@@ -280,3 +280,20 @@ def test_an_answer_llm_rewrites_the_follow_up_and_a_bad_rewrite_is_set_aside(
     sent = rewrites[0]["messages"][-1]["content"]
     assert f"Q: {WON}" in sent and "Last question: What is her job?" in sent
     assert answer.searched_for == searched
+
+
+def test_conversations_are_listed_shown_and_deleted_from_the_cli(demo_store):
+    conversation = NewsQA(store=demo_store).conversation()
+    conversation.ask(WON)
+    conversation.ask("What is her job?")
+    runner = CliRunner()
+    listed = runner.invoke(app, ["conversations", "list"])
+    assert listed.exit_code == 0 and f"{conversation.id}" in listed.stdout
+    assert "2 turns  Who won the Quayside ward by-election?" in listed.stdout
+    shown = runner.invoke(app, ["conversations", "show", conversation.id])
+    assert "2. What is her job?" in shown.stdout
+    assert "searched for: What is Maren Ashdown's job?" in shown.stdout
+    assert runner.invoke(app, ["conversations", "delete", conversation.id]).exit_code == 0
+    assert conversation.id not in runner.invoke(app, ["conversations", "list"]).stdout
+    again = runner.invoke(app, ["conversations", "delete", conversation.id])
+    assert again.exit_code == 1 and f"no conversation '{conversation.id}'" in again.stderr

@@ -16,6 +16,7 @@ from qa.cli.common import (
     AsOfOption,
     BaseUrlOption,
     ChromaOption,
+    JsonOption,
     KOption,
     ModelOption,
     SinceOption,
@@ -23,6 +24,7 @@ from qa.cli.common import (
     StoreOption,
     UntilOption,
     open_newsqa,
+    print_json,
     user_errors,
 )
 
@@ -39,8 +41,68 @@ COMMANDS = (
 )
 
 
+conversations_app = typer.Typer(
+    help="The kept conversations: `newsqa conversations list`, `newsqa conversations show ID`, "
+    "`newsqa conversations delete ID`.",
+    no_args_is_help=True,
+)
+
+
 def register(app: typer.Typer) -> None:
     app.command()(chat)
+    app.add_typer(conversations_app, name="conversations")
+
+
+@conversations_app.command("list")
+@user_errors
+def list_conversations(json_output: JsonOption = False) -> None:
+    """Kept conversations, the most recently used first: id, last used, turns, first question."""
+    from dataclasses import asdict
+    from datetime import datetime
+
+    from qa.conversation.book import ConversationBook
+    from qa.paths import conversations_file
+
+    kept = ConversationBook(conversations_file()).list()
+    if json_output:
+        print_json([asdict(c) for c in kept])
+        return
+    if not kept:
+        typer.echo("no conversations kept: `newsqa chat` or `newsqa ask` starts one")
+    for c in kept:
+        used = datetime.fromtimestamp(c.updated).strftime("%Y-%m-%d %H:%M")
+        typer.echo(f"{c.id}  {used}  {c.turns:>3} turns  {c.first_question}")
+
+
+@conversations_app.command("show")
+@user_errors
+def show_conversation(conversation_id: str, json_output: JsonOption = False) -> None:
+    """A conversation's turns: each question, what was searched, and the answer."""
+    from dataclasses import asdict
+
+    from qa.conversation.book import ConversationBook
+    from qa.paths import conversations_file
+
+    turns = ConversationBook(conversations_file()).turns(conversation_id)
+    if json_output:
+        print_json([asdict(t) for t in turns])
+        return
+    for n, turn in enumerate(turns, start=1):
+        typer.echo(f"{n}. {turn.question}")
+        if turn.searched_for != turn.question:
+            typer.echo(f"   searched for: {turn.searched_for}")
+        typer.echo(f"   {turn.short_answer or turn.answer.splitlines()[0]}")
+
+
+@conversations_app.command("delete")
+@user_errors
+def delete_conversation(conversation_id: str) -> None:
+    """Forget a conversation."""
+    from qa.conversation.book import ConversationBook
+    from qa.paths import conversations_file
+
+    ConversationBook(conversations_file()).delete(conversation_id)
+    typer.echo(f"deleted conversation {conversation_id}")
 
 
 @user_errors
