@@ -193,23 +193,33 @@ def _reference_kinds(token: Token, doc: Doc) -> tuple[str, ...]:
     if word in GENERIC_NOUNS and token.pos_ == "NOUN":
         determiner = [c for c in token.children if c.dep_ == "det"]
         named = [c for c in token.children if c.pos_ == "PROPN" or c.ent_type_]
+        defined = [c for c in token.children if c.dep_ in ("relcl", "acl", "appos", "prep")]
         if determiner and determiner[0].lower_ in ("the", "that", "this") and not named:
-            return GENERIC_NOUNS[word]
+            return () if defined else GENERIC_NOUNS[word]  # "the charity he ran": said here
     return ()
 
 
 def _antecedent_within(doc: Doc, token: Token, kinds: tuple[str, ...]) -> bool:
     """Whether the reference points inside its own question: a name of its kind before it
-    ("Biden delivered his address"), or the subject the question asks about ("Which actress
-    won her first award?", "Who lost his seat?")."""
+    ("Biden delivered his address"), or the subject the question asks about, when the
+    reference stands outside it and can stand for it ("Which actress won her first award?",
+    "Who lost his seat?", "Which firms said they ..."; never "there", and "who" only for a
+    person)."""
     before = doc[: token.i]
     if any(e.label_ in kinds for e in before.ents):
         return True
+    if kinds == PLACE:
+        return False
+    plural = token.lower_ in ("they", "them", "their")
     for word in before:
-        if word.dep_ not in ("nsubj", "nsubjpass"):
+        if word.dep_ not in ("nsubj", "nsubjpass") or token.i in {t.i for t in word.subtree}:
             continue
         asked = {c.lower_ for c in word.children if c.dep_ == "det"}
-        if word.lower_ == "who" or asked & {"which", "what"}:
+        if word.lower_ == "who" and "PERSON" in kinds:
+            return True
+        if asked & {"which", "what"} and plural == (word.tag_ in ("NNS", "NNPS")):
+            return True
+        if plural and word.tag_ in ("NNS", "NNPS"):  # "courts ... their backlog"
             return True
     return False
 
