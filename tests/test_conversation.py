@@ -53,6 +53,30 @@ def test_a_reference_to_something_in_its_own_question_is_left_alone(question):
     assert standalone(question, AFTER_WON).text == question
 
 
+@pytest.mark.parametrize(
+    ("first", "question", "searched"),
+    [
+        (
+            "What is the latest on the Harrowgate Rowing Club?",
+            "Who was chosen as the new captain of it?",
+            "Who was chosen as the new captain of the Harrowgate Rowing Club?",
+        ),
+        (
+            "What did Harrowgate announce?",
+            "Which festival will take place there?",
+            "Which festival will take place in Harrowgate?",
+        ),
+        (
+            "What is the latest on Maren Ashdown?",
+            "What is the name of the charity she founded?",
+            "What is the name of the charity Maren Ashdown founded?",
+        ),
+    ],
+)
+def test_an_asked_about_subject_does_not_stop_a_reference_it_cannot_be(first, question, searched):
+    assert standalone(question, [Earlier(first)]).text == searched
+
+
 def test_each_reference_takes_the_newest_name_of_its_kind():
     earlier = [Earlier("What did Lumenfold announce in Harrowgate?", "a new engineering hub")]
     found = standalone("How many jobs will the company create there?", earlier)
