@@ -321,3 +321,15 @@ def test_conversations_are_listed_shown_and_deleted_from_the_cli(demo_store):
     assert conversation.id not in runner.invoke(app, ["conversations", "list"]).stdout
     again = runner.invoke(app, ["conversations", "delete", conversation.id])
     assert again.exit_code == 1 and f"no conversation '{conversation.id}'" in again.stderr
+
+
+@pytest.mark.parametrize("reply", ["What is their job?", "Who won the Quayside ward by-election?"])
+def test_a_rewrite_that_drops_the_name_or_repeats_the_thread_is_set_aside(demo_store, reply):
+    from tests.chat_servers import Script, ScriptedServer
+
+    script = Script(rewrite=reply, answer="Maren Ashdown [1].")
+    with ScriptedServer(script) as server:
+        newsqa = NewsQA(store=demo_store, base_url=server.url, model="openai-compatible:m")
+        conversation = newsqa.conversation()
+        conversation.ask(WON)
+        assert conversation.ask("What is her job?").searched_for == "What is Maren Ashdown's job?"
