@@ -29,7 +29,6 @@ from qa.cli.common import (
 )
 
 if TYPE_CHECKING:
-    from qa.api import NewsQA
     from qa.conversation.conversation import Conversation
     from qa.types import Answer
 
@@ -144,10 +143,10 @@ def chat(
         elif line.startswith("/"):
             typer.echo("commands:\n  " + "\n  ".join(COMMANDS))
         else:
-            last = _turn(newsqa, conversation, line, options["model"]) or last
+            last = _turn(conversation, line, options["model"]) or last
 
 
-def _turn(newsqa: NewsQA, conversation: Conversation, question: str, model: str | None):
+def _turn(conversation: Conversation, question: str, model: str | None) -> Answer | None:
     """Ask one question of the conversation, printing what was searched and the answer; a
     user's mistake (an unknown model...) is printed and the conversation goes on."""
     from index_store.errors import NewsQAError
