@@ -342,6 +342,9 @@ def test_a_running_watch_leaves_the_store_to_others_and_stops_cleanly_on_ctrl_c(
         stderr=subprocess.PIPE,
         text=True,
         env=env,
+        # Ctrl-C as at a terminal, even when the test run itself ignores SIGINT (started in the
+        # background with `&` or nohup, whose children inherit the ignored signal)
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
         lines = iter(watch.stderr.readline, "")
