@@ -18,7 +18,6 @@ from index_store.store import Store, StoreStats
 from index_store.types import ArticleRecord, IngestSummary
 from qa.errors import BadQuestion
 from qa.models.base import ModelContext
-from qa.paths import conversations_file
 from qa.retrieval.filters import FilterOptions, Filters
 from qa.settings import Settings, load_settings
 from qa.types import Answer, Passage
@@ -227,7 +226,7 @@ class NewsQA:
         from qa.conversation.book import ConversationBook
         from qa.conversation.conversation import Conversation, filters_options
 
-        book = ConversationBook(conversations_file())
+        book = ConversationBook.users()
         chosen = _chosen(filters, filter_options)
         if conversation_id is None:
             options = {"store": str(self.settings.store), "k": k, "model": model}
@@ -277,12 +276,12 @@ class NewsQA:
         """The kept conversations, the most recently used first."""
         from qa.conversation.book import ConversationBook
 
-        return ConversationBook(conversations_file()).list()
+        return ConversationBook.users().list()
 
     def delete_conversation(self, conversation_id: str) -> None:
         from qa.conversation.book import ConversationBook
 
-        ConversationBook(conversations_file()).delete(conversation_id)
+        ConversationBook.users().delete(conversation_id)
 
     def sources(self, limit: int | None = None, offset: int = 0) -> list[ArticleRecord]:
         """Stored articles, newest first: every one, or `limit` of them after the first `offset`."""

@@ -275,6 +275,11 @@ def test_make_followups_turns_a_suite_into_second_turns(tmp_path):
     assert standalone(row["question"], [Earlier(row["history"][0]["question"])]).text == (
         "Where did Donald Trump declare an emergency?"
     )
+    nowhere = CliRunner().invoke(
+        app, ["eval", "make-followups", str(suite), "-o", str(tmp_path / "no" / "x.jsonl")]
+    )
+    assert nowhere.exit_code == 1 and nowhere.stderr.count("\n") == 1
+    assert "cannot write the follow-up suite" in nowhere.stderr
 
 
 @pytest.mark.parametrize(

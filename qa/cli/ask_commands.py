@@ -129,17 +129,15 @@ def new_conversation(newsqa: NewsQA, **options: Any) -> Conversation | None:
 def latest_conversation() -> str | None:
     """The conversation used last, or None (a new one starts)."""
     from qa.conversation.book import ConversationBook
-    from qa.paths import conversations_file
 
-    return ConversationBook(conversations_file()).latest()
+    return ConversationBook.users().latest()
 
 
 def conversation_store(conversation_id: str) -> Path | None:
     """The store a conversation was asking."""
     from qa.conversation.book import ConversationBook
-    from qa.paths import conversations_file
 
-    kept = ConversationBook(conversations_file()).options(conversation_id).get("store")
+    kept = ConversationBook.users().options(conversation_id).get("store")
     return Path(kept) if kept else None
 
 

@@ -60,9 +60,8 @@ def list_conversations(json_output: JsonOption = False) -> None:
     from datetime import datetime
 
     from qa.conversation.book import ConversationBook
-    from qa.paths import conversations_file
 
-    kept = ConversationBook(conversations_file()).list()
+    kept = ConversationBook.users().list()
     if json_output:
         print_json([asdict(c) for c in kept])
         return
@@ -80,9 +79,8 @@ def show_conversation(conversation_id: str, json_output: JsonOption = False) -> 
     from dataclasses import asdict
 
     from qa.conversation.book import ConversationBook
-    from qa.paths import conversations_file
 
-    turns = ConversationBook(conversations_file()).turns(conversation_id)
+    turns = ConversationBook.users().turns(conversation_id)
     if json_output:
         print_json([asdict(t) for t in turns])
         return
@@ -98,9 +96,8 @@ def show_conversation(conversation_id: str, json_output: JsonOption = False) -> 
 def delete_conversation(conversation_id: str) -> None:
     """Forget a conversation."""
     from qa.conversation.book import ConversationBook
-    from qa.paths import conversations_file
 
-    ConversationBook(conversations_file()).delete(conversation_id)
+    ConversationBook.users().delete(conversation_id)
     typer.echo(f"deleted conversation {conversation_id}")
 
 

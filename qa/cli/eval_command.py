@@ -126,7 +126,10 @@ def make_followups(
     load_suite(suite)
     rows = [json.loads(line) for line in suite.read_text().splitlines() if line.strip()]
     made = list(followups(rows))
-    out.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in made))
+    try:
+        out.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in made))
+    except OSError as error:
+        raise BadSetting(f"-o {out}: cannot write the follow-up suite ({error.strerror})") from None
     typer.echo(f"{len(made)} follow-ups of {len(rows)} questions written to {out}")
 
 

@@ -68,6 +68,13 @@ class ConversationBook:
     def __init__(self, path: Path) -> None:
         self.path = path
 
+    @classmethod
+    def users(cls) -> ConversationBook:
+        """The user's conversations file, `$NEWSQA_HOME/conversations.sqlite`."""
+        from qa.paths import conversations_file
+
+        return cls(conversations_file())
+
     def create(self, options: dict) -> str:
         conversation_id = uuid.uuid4().hex[:12]
         now = time.time()
