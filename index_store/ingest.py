@@ -106,6 +106,7 @@ def write_articles(
         writer.close()
     if summary.added or summary.updated:
         store.keyword_index()
+        store.stories()
     store.prepare_question_model()
     return summary
 
@@ -122,6 +123,7 @@ def remove(store: Store, article_ids: Iterable[str]) -> list[str]:
             store.vectors.delete(chunk_ids)
             store.ledger.clear_journal(chunk_ids)
         store.keyword_index()
+        store.stories()
     return missing
 
 

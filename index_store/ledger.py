@@ -104,6 +104,12 @@ class Ledger:
         for row in self._db.execute("SELECT * FROM articles ORDER BY published DESC, id"):
             yield _article(row)
 
+    def article_keys(self) -> list[tuple[str, str, int | None, str]]:
+        """(id, content hash, published epoch, title) of every article, without their text."""
+        return self._db.execute(
+            "SELECT id, content_hash, published_epoch, title FROM articles"
+        ).fetchall()
+
     def counts(self) -> tuple[int, int]:
         articles = self._db.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
         chunks = self._db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]

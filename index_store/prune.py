@@ -39,4 +39,5 @@ def prune(store: Store, cutoff: datetime, *, dry_run: bool = False) -> PruneSumm
                 store.vectors.delete(chunk_ids)
                 store.ledger.clear_journal(chunk_ids)
             store.keyword_index()
+            store.stories()
     return PruneSummary(cutoff.date().isoformat(), len(ids), chunks, dry_run, ids)

@@ -47,7 +47,9 @@ def reindex(
         _refuse_newer_schema(store)
         with store.writing():
             summary = _rebuild(store, on_article, model or store.model)
-            Store(config, store.ledger).prepare_question_model()
+            rebuilt = Store(config, store.ledger)
+            rebuilt.prepare_question_model()
+            rebuilt.stories().close()
     finally:
         store.close()
     return summary

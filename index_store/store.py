@@ -23,6 +23,7 @@ from index_store.errors import NewsQAError, StoreMismatch, StoreNotFound, StoreW
 from index_store.keyword import KeywordIndex
 from index_store.ledger import SCHEMA_VERSION, Ledger
 from index_store.lock import write_lock
+from index_store.stories.book import StoryBook
 from index_store.vectors import UNDATED, VectorIndex
 
 LEDGER = "manifest.sqlite"
@@ -230,6 +231,14 @@ class Store:
         self.__dict__["_keyword"] = index
         return index
 
+    def stories(self) -> StoryBook:
+        """The store's stories, caught up with the ledger first (`index_store.stories.sync`)."""
+        from index_store.stories.sync import catch_up
+
+        book = catch_up(self, self.__dict__.get("_stories"))
+        self.__dict__["_stories"] = book
+        return book
+
     def keyword_rows(self) -> Iterator[tuple[str, str, int, str]]:
         for chunk_id, text, epoch, source in self.ledger.all_chunks():
             yield chunk_id, text, UNDATED if epoch is None else epoch, source
@@ -249,6 +258,8 @@ class Store:
 
     def close(self) -> None:
         self.ledger.close()
+        if "_stories" in self.__dict__:
+            self.__dict__.pop("_stories").close()
 
 
 @contextmanager

@@ -128,6 +128,18 @@ class VectorIndex:
             held += batch
         return set(held)
 
+    def vectors(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
+        """The stored vector of each chunk id (ids the collection lacks are left out)."""
+        found: dict[str, np.ndarray] = {}
+        with self._reachable():
+            for first in range(0, len(ids), MAX_BATCH):
+                got = self._collection.get(
+                    ids=list(ids[first : first + MAX_BATCH]), include=["embeddings"]
+                )
+                for chunk_id, vector in zip(got["ids"], got["embeddings"]):
+                    found[chunk_id] = np.asarray(vector, dtype=np.float32)
+        return found
+
     def add(self, ids: Sequence[str], vectors: np.ndarray, metadatas: Sequence[dict]) -> None:
         with self._reachable():
             for first in range(0, len(ids), MAX_BATCH):

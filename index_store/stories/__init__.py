@@ -1,0 +1,1 @@
+"""Stories: articles about the same event, grouped as they arrive (see `grouping`)."""
