@@ -110,6 +110,11 @@ class Ledger:
             "SELECT id, content_hash, published_epoch, title FROM articles"
         ).fetchall()
 
+    def ingested_since(self, moment: str) -> set[str]:
+        """Ids of the articles added or updated after `moment` (UTC, 'YYYY-MM-DD HH:MM:SS')."""
+        rows = self._db.execute("SELECT id FROM articles WHERE ingested_at > ?", (moment,))
+        return {row[0] for row in rows}
+
     def counts(self) -> tuple[int, int]:
         articles = self._db.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
         chunks = self._db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]

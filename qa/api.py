@@ -5,8 +5,10 @@ The CLI, the HTTP server and the eval runner are thin layers over this class.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from itertools import islice
 from pathlib import Path
@@ -28,6 +30,8 @@ if TYPE_CHECKING:
     from qa.conversation.book import Summary as ConversationSummary
     from qa.conversation.conversation import Conversation
     from qa.conversation.references import Earlier, Standalone
+    from qa.news.shapes import NewsShape
+    from qa.news.types import Brief, Timeline
     from qa.retrieval.retrieve import Retrieved, Stages
 
 
@@ -196,9 +200,17 @@ class NewsQA:
     ) -> Iterator[str | Answer]:
         """The answer's text in pieces as the model writes them (citations already renumbered),
         then the verified `Answer`, whose text may differ (fallback, abstention, tidying)."""
+        from qa.news.shapes import news_shape
+
         settings = self.settings.for_call(k=k, model=model)
         started = time.perf_counter()
         chosen = _chosen(filters, filter_options)
+        shape = news_shape(question)
+        if shape is not None:
+            answer = self._news_answer(question.strip(), shape, settings, chosen)
+            yield answer.answer
+            yield answer
+            return
         retrieved = self._retrieve(question, settings, chosen)
         timings = retrieved.timings
         answering, answering_cpu = time.perf_counter(), time.process_time()
@@ -211,6 +223,40 @@ class NewsQA:
             else:
                 timings.setdefault("first_text", _ms_since(answering))
                 yield event
+
+    def brief(
+        self,
+        topic: str,
+        *,
+        limit: int = 5,
+        since: str | date | None = None,
+        until: str | date | None = None,
+        as_of: str | date | None = None,
+        source: str | Iterable[str] | None = None,
+    ) -> Brief:
+        """The stories about `topic`, newest first, each with its dated headline, outlets, what
+        happened (cited) and the figures its articles give differently. `since`: a day, a span
+        before `as_of` or today ("7d", "2w"), or "last": only what was added since this topic's
+        last brief from this store."""
+        from qa.news.brief import build_brief
+
+        return self._news(topic, build_brief, limit, since, until, as_of, source)
+
+    def timeline(
+        self,
+        topic: str,
+        *,
+        limit: int = 5,
+        since: str | date | None = None,
+        until: str | date | None = None,
+        as_of: str | date | None = None,
+        source: str | Iterable[str] | None = None,
+    ) -> Timeline:
+        """The events of the stories about `topic`, oldest first, one cited line each (an event
+        several outlets reported is one line citing them all). Options as for `brief`."""
+        from qa.news.timeline import build_timeline
+
+        return self._news(topic, build_timeline, limit, since, until, as_of, source)
 
     def conversation(
         self,
@@ -320,6 +366,59 @@ class NewsQA:
         context = ModelContext(settings, retrieved.asked, as_of)
         return answer_events(question, retrieved.passages, settings.model, context)
 
+    def _news(self, topic, build, limit, since, until, as_of, source):
+        """A brief or a timeline (`build`) of the stories about a topic."""
+        from qa.news.brief import find_stories
+        from qa.news.briefed import BriefedBook
+
+        if not topic or not topic.strip():
+            raise BadQuestion("the topic is empty: name what to brief on, e.g. 'Kellan Bridge'")
+        started = time.perf_counter()
+        store = self._reader()
+        new_ids = None
+        if since == "last":
+            last = BriefedBook.users().last(store.path, topic)
+            new_ids = store.ledger.ingested_since(last) if last else None
+            since = None
+        filters = Filters.parse(
+            since=_since_day(since, as_of), until=until, as_of=as_of, source=source
+        )
+        found = find_stories(
+            store,
+            self.settings,
+            topic.strip(),
+            filters,
+            limit=limit,
+            stages=self._stages,
+            new_ids=new_ids,
+        )
+        made = build(store, found, filters, started)
+        BriefedBook.users().mark(store.path, topic)
+        return made
+
+    def _news_answer(
+        self, question: str, shape: NewsShape, settings: Settings, filters: Filters
+    ) -> Answer:
+        """A news-shaped question answered from the stories about its topic."""
+        from qa.news.answer import brief_answer, timeline_answer
+        from qa.news.brief import build_brief, find_stories
+        from qa.news.timeline import build_timeline
+
+        started = time.perf_counter()
+        if shape.within_days and filters.since is None:
+            day = (filters.as_of or date.today()) - timedelta(days=shape.within_days)
+            filters = replace(filters, since=day)
+        store = self._reader()
+        found = find_stories(store, settings, shape.topic, filters, stages=self._stages)
+        passages = found.retrieved.passages
+        if shape.shape == "timeline":
+            made = build_timeline(store, found, filters, started)
+            answer = timeline_answer(question, made, passages, settings.model)
+        else:
+            made = build_brief(store, found, filters, started)
+            answer = brief_answer(question, made, passages, settings.model)
+        return _with_timings(answer, made.timings_ms)
+
     def _reader(self) -> Store:
         if self._store is None:
             self._store = Store.open(self.settings.index_config(), readonly=True)
@@ -346,11 +445,18 @@ def _chosen(filters: Filters | None, options: FilterOptions) -> Filters:
     return filters
 
 
+def _since_day(since: str | date | None, as_of: str | date | None) -> str | date | None:
+    """`since` as a day: a span ("7d", "2w") counts back from `as_of`, or from today."""
+    if isinstance(since, str) and re.fullmatch(r"\s*\d+\s*[dw]\s*", since):
+        days = int(since.strip()[:-1]) * (7 if since.strip().endswith("w") else 1)
+        end = Filters.parse(as_of=as_of).as_of or date.today()
+        return end - timedelta(days=days)
+    return since
+
+
 def _ms_since(started: float) -> float:
     return round((time.perf_counter() - started) * 1000, 2)
 
 
 def _with_timings(answer: Answer, timings: dict[str, float]) -> Answer:
-    from dataclasses import replace
-
     return replace(answer, timings_ms={k: round(v, 2) for k, v in timings.items()})

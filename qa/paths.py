@@ -28,5 +28,9 @@ def conversations_file() -> Path:
     return user_dir() / "conversations.sqlite"
 
 
+def briefed_file() -> Path:
+    return user_dir() / "briefed.sqlite"
+
+
 def default_store() -> Path:
     return user_dir() / "store"

@@ -85,6 +85,9 @@ class Answer:
     """In a conversation, the standalone question that was searched (the follow-up with its
     references resolved); None for a question asked on its own."""
     conversation_id: str | None = None
+    shape: str = "answer"
+    """"answer"; "brief" or "timeline" when the question asked for the news on a topic ("What's
+    the latest on ...?", "How did ... unfold?") and was answered from its stories."""
 
     def to_dict(self) -> dict:
         """The JSON shape shared by `ask --json`, the HTTP API and eval results."""

@@ -125,8 +125,14 @@ class StoryBook:
             "SELECT id, vector_sum, size, first_epoch, last_epoch, title_terms FROM stories"
         )
         return [
-            Story(r[0], np.frombuffer(r[1], dtype=np.float32).copy(), r[2], r[3], r[4],
-                  set(json.loads(r[5])))
+            Story(
+                r[0],
+                np.frombuffer(r[1], dtype=np.float32).copy(),
+                r[2],
+                r[3],
+                r[4],
+                set(json.loads(r[5])),
+            )
             for r in rows
         ]
 
@@ -155,14 +161,26 @@ class StoryBook:
         """Record a placed article and its story's new state (inside a transaction)."""
         self._db.execute(
             "INSERT OR REPLACE INTO members VALUES (?,?,?,?,?,?)",
-            (member.article_id, member.story_id, member.content_hash, member.epoch,
-             member.title, vector.astype(np.float32).tobytes()),
+            (
+                member.article_id,
+                member.story_id,
+                member.content_hash,
+                member.epoch,
+                member.title,
+                vector.astype(np.float32).tobytes(),
+            ),
         )
         self._count_titles(member.title, 1)
         self._db.execute(
             "INSERT OR REPLACE INTO stories VALUES (?,?,?,?,?,?)",
-            (story.story_id, story.vector_sum.astype(np.float32).tobytes(), story.size,
-             story.first_epoch, story.last_epoch, json.dumps(sorted(story.title_terms))),
+            (
+                story.story_id,
+                story.vector_sum.astype(np.float32).tobytes(),
+                story.size,
+                story.first_epoch,
+                story.last_epoch,
+                json.dumps(sorted(story.title_terms)),
+            ),
         )
 
     def _count_titles(self, title: str, step: int) -> None:

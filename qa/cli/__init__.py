@@ -20,6 +20,7 @@ from qa.cli import (
     maintenance_commands,
     mcp_command,
     model_commands,
+    news_commands,
     serve_command,
     store_commands,
     watch_commands,
@@ -35,6 +36,7 @@ app = typer.Typer(
 store_commands.register(app)
 maintenance_commands.register(app)
 ask_commands.register(app)
+news_commands.register(app)
 chat_command.register(app)
 demo_command.register(app)
 model_commands.register(app)
@@ -45,7 +47,7 @@ watch_commands.register(app)
 
 
 # Commands that only read the store: they leave nothing to save at exit.
-READ_ONLY_COMMANDS = ("ask", "search", "sources", "stats")
+READ_ONLY_COMMANDS = ("ask", "search", "sources", "stats", "brief", "timeline")
 
 
 def main() -> None:

@@ -1,0 +1,1 @@
+"""News-shaped answers: briefs of the stories about a topic, timelines, and figures that differ."""

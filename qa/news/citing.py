@@ -1,0 +1,84 @@
+"""Numbered citations for briefs and timelines: one number per passage cited, in order of use."""
+
+from __future__ import annotations
+
+from index_store.ledger import Ledger
+from index_store.types import ArticleRecord, ChunkRecord
+from qa.reading.sentences import passage_sentences
+from qa.types import Citation, Passage
+
+OPENING_MIN_WORDS = 6
+
+
+class Citer:
+    """Hands out citation numbers for (article, chunk) and reads the chunks they point at."""
+
+    def __init__(self, ledger: Ledger) -> None:
+        self._ledger = ledger
+        self._numbers: dict[str, int] = {}
+        self._cited: list[Citation] = []
+        self._chunks: dict[str, list[ChunkRecord]] = {}
+
+    def cite(self, record: ArticleRecord, chunk_id: str) -> int:
+        """The citation number of this chunk of the article (a new one on first use)."""
+        if chunk_id not in self._numbers:
+            chunk = next(c for c in self._chunks_of(record.id) if c.chunk_id == chunk_id)
+            n = len(self._cited) + 1
+            self._numbers[chunk_id] = n
+            self._cited.append(
+                Citation(
+                    n,
+                    record.id,
+                    chunk_id,
+                    record.title,
+                    record.source,
+                    record.published,
+                    record.url,
+                    chunk.text,
+                )
+            )
+        return self._numbers[chunk_id]
+
+    def citations(self) -> tuple[Citation, ...]:
+        return tuple(self._cited)
+
+    def opening(self, record: ArticleRecord) -> tuple[str, str] | None:
+        """(chunk id, sentence) of the article's first quotable statement of some length (a
+        question, "Could it become a Category 5 storm?", says nothing happened)."""
+        for chunk in self._chunks_of(record.id)[:1]:
+            passage = as_passage(record, chunk)
+            for sentence, allowed in passage_sentences(passage):
+                if (
+                    allowed
+                    and len(sentence.split()) >= OPENING_MIN_WORDS
+                    and not sentence.endswith("?")
+                ):
+                    return chunk.chunk_id, sentence
+        return None
+
+    def chunk_at(self, record: ArticleRecord, offset: int) -> str:
+        """The id of the article's chunk holding the character at `offset` of its text."""
+        chunks = self._chunks_of(record.id)
+        return next((c.chunk_id for c in chunks if c.start <= offset < c.end), chunks[0].chunk_id)
+
+    def _chunks_of(self, article_id: str) -> list[ChunkRecord]:
+        if article_id not in self._chunks:
+            ids = self._ledger.chunk_ids_of(article_id)
+            found = self._ledger.chunks(ids)
+            self._chunks[article_id] = [found[i] for i in ids if i in found]
+        return self._chunks[article_id]
+
+
+def as_passage(record: ArticleRecord, chunk: ChunkRecord) -> Passage:
+    return Passage(
+        rank=0,
+        score=0.0,
+        chunk_id=chunk.chunk_id,
+        article_id=record.id,
+        title=record.title,
+        text=chunk.text,
+        source=record.source,
+        published=record.published,
+        url=record.url,
+        sentence_spans=chunk.sentences,
+    )
