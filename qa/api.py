@@ -370,12 +370,13 @@ class NewsQA:
         """A brief or a timeline (`build`) of the stories about a topic."""
         from qa.news.brief import find_stories
         from qa.news.briefed import BriefedBook
+        from qa.news.types import Brief
 
         if not topic or not topic.strip():
             raise BadQuestion("the topic is empty: name what to brief on, e.g. 'Kellan Bridge'")
         started = time.perf_counter()
         store = self._reader()
-        new_ids = None
+        new_ids, last = None, None
         if since == "last":
             last = BriefedBook.users().last(store.path, topic)
             new_ids = store.ledger.ingested_since(last) if last else None
@@ -393,8 +394,13 @@ class NewsQA:
             new_ids=new_ids,
         )
         made = build(store, found, filters, started)
-        BriefedBook.users().mark(store.path, topic)
-        return made
+        if isinstance(made, Brief):
+            BriefedBook.users().mark(store.path, topic)
+        if new_ids is None:
+            return made
+        nothing_new = f'Nothing new about "{topic.strip()}" since {last} UTC.'
+        shown = made.stories if isinstance(made, Brief) else made.events
+        return replace(made, new_since=last, note=made.note if shown else nothing_new)
 
     def _news_answer(
         self, question: str, shape: NewsShape, settings: Settings, filters: Filters

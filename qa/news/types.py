@@ -83,6 +83,9 @@ class Brief:
     as_of: str | None = None
     note: str | None = None
     timings_ms: dict[str, float] = field(default_factory=dict)
+    new_since: str | None = None
+    """With `--since last`: the UTC moment of the topic's last brief; only stories with an
+    article added since then are shown."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -108,6 +111,7 @@ class Timeline:
     disagreements: tuple[Disagreement, ...] = ()
     note: str | None = None
     timings_ms: dict[str, float] = field(default_factory=dict)
+    new_since: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
