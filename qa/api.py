@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from qa.conversation.conversation import Conversation
     from qa.conversation.references import Earlier, Standalone
     from qa.news.shapes import NewsShape
+    from qa.news.summaries import Answerer
     from qa.news.types import Brief, Timeline
     from qa.retrieval.retrieve import Retrieved, Stages
 
@@ -233,14 +234,22 @@ class NewsQA:
         until: str | date | None = None,
         as_of: str | date | None = None,
         source: str | Iterable[str] | None = None,
+        model: str | None = None,
     ) -> Brief:
         """The stories about `topic`, newest first, each with its dated headline, outlets, what
-        happened (cited) and the figures its articles give differently. `since`: a day, a span
+        happened (cited) and the figures its articles give differently; with an answer LLM
+        (`model`, or the configured one), a short cited summary of each. `since`: a day, a span
         before `as_of` or today ("7d", "2w"), or "last": only what was added since this topic's
         last brief from this store."""
         from qa.news.brief import build_brief
 
-        return self._news(topic, build_brief, limit, since, until, as_of, source)
+        settings = self.settings.for_call(model=model)
+
+        def build(store, found, filters, started):
+            answerer = self._answerer(settings, filters)
+            return build_brief(store, found, filters, started, answerer)
+
+        return self._news(topic, build, limit, since, until, as_of, source)
 
     def timeline(
         self,
@@ -402,6 +411,22 @@ class NewsQA:
         shown = made.stories if isinstance(made, Brief) else made.events
         return replace(made, new_since=last, note=made.note if shown else nothing_new)
 
+    def _answerer(self, settings: Settings, filters: Filters) -> Answerer | None:
+        """The configured answer LLM as a function of (question, passages), or None for the
+        extractive answerer (a brief quotes its lines already)."""
+        from qa.answering.pipeline import answer_events
+        from qa.models.default_model import answers_extractively
+
+        if answers_extractively(settings.model):
+            return None
+        context = ModelContext(settings, None, filters.as_of)
+
+        def answer(question: str, passages: list[Passage]) -> Answer:
+            *_, final = answer_events(question, passages, settings.model, context)
+            return final
+
+        return answer
+
     def _news_answer(
         self, question: str, shape: NewsShape, settings: Settings, filters: Filters
     ) -> Answer:
@@ -421,7 +446,8 @@ class NewsQA:
             made = build_timeline(store, found, filters, started)
             answer = timeline_answer(question, made, passages, settings.model)
         else:
-            made = build_brief(store, found, filters, started)
+            answerer = self._answerer(settings, filters)
+            made = build_brief(store, found, filters, started, answerer)
             answer = brief_answer(question, made, passages, settings.model)
         return _with_timings(answer, made.timings_ms)
 

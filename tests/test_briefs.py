@@ -4,6 +4,7 @@ them; figures that articles give differently, and which questions ask for the ne
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -152,3 +153,24 @@ def test_news_shaped_questions_are_recognised(question, shape, topic):
 )
 def test_plain_questions_are_not_news_shaped(question):
     assert news_shape(question) is None
+
+
+def test_with_an_answer_llm_each_story_gets_a_verified_summary_citing_the_brief(
+    demo_store, no_proxy_for_local_server
+):
+    """Over a real OpenAI-compatible HTTP server on 127.0.0.1 (it quotes the first passage it is
+    sent, citing [1]): the summary's citation is renumbered to the brief's own."""
+    from qa import NewsQA
+    from tests.chat_servers import Script, ScriptedServer
+
+    with ScriptedServer(Script()) as server:
+        newsqa = NewsQA(store=demo_store, base_url=server.url, model="openai-compatible:m")
+        brief = newsqa.brief("Kellan Bridge")
+    story = next(s for s in brief.stories if len(s.articles) == 2)
+    assert story.summary is not None
+    (marker,) = set(re.findall(r"\[(\d+)\]", story.summary))
+    cited = brief.citations[int(marker) - 1]
+    assert cited.chunk_id in {
+        brief.citations[n - 1].chunk_id for line in story.lines for n in line.cited
+    }
+    assert story.summary.split(" [")[0] in cited.text

@@ -10,6 +10,7 @@ from qa.cli.common import (
     AsOfOption,
     ChromaOption,
     JsonOption,
+    ModelOption,
     SourceOption,
     StoreOption,
     UntilOption,
@@ -43,16 +44,17 @@ def brief(
     as_of: AsOfOption = None,
     source: SourceOption = None,
     limit: LimitOption = 5,
+    model: ModelOption = None,
     store: StoreOption = None,
     chroma_url: ChromaOption = None,
     json_output: JsonOption = False,
 ) -> None:
     """The stories about a topic, newest first: dated headline, outlets, what happened (cited),
-    and the figures their articles give differently."""
+    and the figures their articles give differently; with an answer LLM, a summary of each."""
     from qa.cli.news_render import render_brief
 
     made = open_newsqa(store, chroma_url=chroma_url).brief(
-        topic, limit=limit, since=since, until=until, as_of=as_of, source=source
+        topic, limit=limit, since=since, until=until, as_of=as_of, source=source, model=model
     )
     if json_output:
         print_json(made.to_dict())

@@ -19,7 +19,8 @@ def render_brief(brief: Brief) -> str:
         span = _span(story.first_published, story.last_published)
         outlets = ", ".join(story.outlets) or "outlet unknown"
         head = [f"■ {story.headline}", f"  {span} · {outlets} · {len(story.articles)} article(s)"]
-        body = [_line(line) for line in story.lines]
+        body = [_wrapped(story.summary, "  ")] if story.summary else []
+        body += [_line(line) for line in story.lines]
         body += [
             _wrapped(f"Figures differ on {d.what}: {d.said()}", "  ! ") for d in story.disagreements
         ]

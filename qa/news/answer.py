@@ -41,9 +41,10 @@ def timeline_answer(
 
 
 def _story_text(story: BriefStory) -> str:
+    """The story's summary when a model wrote one, else its dated lines, newest first."""
     latest, *earlier = story.lines
-    text = f"{_dated(latest.published)}{latest.text} {_marks(latest.cited)}"
-    for line in earlier:
+    text = story.summary or f"{_dated(latest.published)}{latest.text} {_marks(latest.cited)}"
+    for line in [] if story.summary else earlier:
         text += f" Earlier, {_dated(line.published, lower=True)}{line.text} {_marks(line.cited)}"
     for disagreement in story.disagreements:
         text += f" Figures differ on {disagreement.what}: {disagreement.said()}."

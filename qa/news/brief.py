@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from index_store.store import Store
 from index_store.stories.book import Member
 from index_store.types import ArticleRecord
 from qa.news.citing import Citer
 from qa.news.figures import differing, figures_in, what_of
+from qa.news.summaries import Answerer, summary
 from qa.news.types import Brief, BriefStory, Disagreement, Figure, Line, StoryArticle
 from qa.reading.subject import about_subject
 from qa.retrieval.filters import Filters
@@ -74,8 +75,15 @@ def find_stories(
     return Found(topic, retrieved, chosen, passages)
 
 
-def build_brief(store: Store, found: Found, filters: Filters, started: float) -> Brief:
-    """The brief of what `find_stories` found."""
+def build_brief(
+    store: Store,
+    found: Found,
+    filters: Filters,
+    started: float,
+    summarise: Answerer | None = None,
+) -> Brief:
+    """The brief of what `find_stories` found; `summarise`: an answer LLM's, for a summary of
+    each story (`summaries`)."""
     citer = Citer(store.ledger)
     records = records_of(store, found.stories.values())
     newest_first = sorted(
@@ -84,6 +92,11 @@ def build_brief(store: Store, found: Found, filters: Filters, started: float) ->
     stories = tuple(
         _story(story_id, members, records, found, citer) for story_id, members in newest_first
     )
+    if summarise is not None:
+        stories = tuple(
+            replace(story, summary=summary(found.topic, _cited(story), citer, summarise))
+            for story in stories
+        )
     note = None if stories else no_stories(found.topic, filters)
     timings = dict(found.retrieved.timings)
     timings["total"] = round((time.perf_counter() - started) * 1000, 2)
@@ -162,6 +175,10 @@ def _story(
     )
 
 
+def _cited(story: BriefStory) -> list[int]:
+    return [n for line in story.lines for n in line.cited]
+
+
 def _article(record: ArticleRecord) -> StoryArticle:
     return StoryArticle(record.id, record.title, record.published, outlets_of(record), record.url)
 
@@ -185,8 +202,6 @@ def records_of(store: Store, groups: Iterable[list[Member]]) -> dict[str, Articl
 
 def _in_period(epoch: int | None, filters: Filters) -> bool:
     """Whether an article of this date is inside the filters' dates (outlets: see the search)."""
-    from dataclasses import replace
-
     where = replace(filters.chunk_filter(), sources=())
     if epoch is None:
         return where.since_epoch is None and where.until_epoch is None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from index_store.ledger import Ledger
 from index_store.types import ArticleRecord, ChunkRecord
 from qa.reading.sentences import passage_sentences
@@ -41,6 +43,16 @@ class Citer:
 
     def citations(self) -> tuple[Citation, ...]:
         return tuple(self._cited)
+
+    def number_of(self, chunk_id: str) -> int | None:
+        return self._numbers.get(chunk_id)
+
+    def passage(self, n: int) -> Passage:
+        """Citation `n` as a passage an answerer can read (ranked in citation order)."""
+        cited = self._cited[n - 1]
+        chunk = next(c for c in self._chunks_of(cited.article_id) if c.chunk_id == cited.chunk_id)
+        record = self._ledger.article(cited.article_id)
+        return replace(as_passage(record, chunk), rank=n)
 
     def opening(self, record: ArticleRecord) -> tuple[str, str] | None:
         """(chunk id, sentence) of the article's first quotable statement of some length (a
