@@ -4,7 +4,7 @@
 them with each article's title, date, outlet and opening (for a person to label; kept out of the
 repository under bench/.cache, as it is third-party text). `score` reads the labels
 (bench/story_purity_labels.jsonl: article ids, `same`, and the labeller's reason in their own
-words) and writes bench/story_purity.json. The labelling rule is in eval/RESULTS.md.
+words) and writes bench/story_purity.json. The rule they followed goes to bench/RESULTS.md.
 
     python bench/story_purity.py sample --store /work/stores/rtqa-full -n 100
     python bench/story_purity.py score
@@ -63,11 +63,17 @@ def score() -> None:
     same = sum(1 for row in labels if row["same"])
     purity = same / len(labels) if labels else 0.0
     result = {"pairs": len(labels), "kept_together": same, "purity": round(purity, 3)}
-    markdown = (
-        "## Story purity\n\nPairs of articles grouped into one story, labelled by hand "
-        '(rule: eval/RESULTS.md, "Stories"): ' + f"{same} of {len(labels)} kept together, "
-        f"purity **{purity:.3f}**."
-    )
+    markdown = f"""## Story purity
+
+{len(labels)} pairs drawn uniformly (seed 1) from every pair of articles grouped into one story
+of the store, each labelled by a reader who saw only the two titles, dates, outlets and openings
+(not the grouping's signals): *same* when both report one news event or one developing story
+(an event and its direct follow-ups: a crash and its investigation, a bill's vote and its
+signing, one hurricane on different days); *split* for different events sharing a theme, genre
+or column (two editions of a recurring roundup, two different crashes, two rounds of recalls, a
+general explainer beside a specific event). {same} of {len(labels)} kept together: purity
+**{purity:.3f}** (target .90). Labels and reasons: `bench/story_purity_labels.jsonl`.
+"""
     benchlib.save("story_purity", result, markdown)
     print(json.dumps(result))
 
