@@ -174,6 +174,17 @@ def test_chat_reads_questions_from_a_pipe_and_keeps_the_thread(demo_store):
     assert "searched for" not in after_new, "/new forgets the thread"
 
 
+def test_a_conversation_left_without_a_question_is_not_kept(demo_store):
+    lines = ["/sources", "/new", WON, "/new"]
+    result = CliRunner().invoke(
+        app, ["chat", "--store", str(demo_store)], input="\n".join(lines) + "\n"
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stdout.count("conversation ") == 3
+    (kept,) = NewsQA(store=demo_store).conversations()
+    assert kept.turns == 1
+
+
 def test_chat_in_a_terminal_edits_lines_and_answers_the_by_election_thread(
     demo_store, private_user_dir
 ):

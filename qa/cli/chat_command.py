@@ -29,6 +29,7 @@ from qa.cli.common import (
 )
 
 if TYPE_CHECKING:
+    from qa.api import NewsQA
     from qa.conversation.conversation import Conversation
     from qa.types import Answer
 
@@ -126,21 +127,32 @@ def chat(
     conversation = newsqa.conversation(resume) if resume else newsqa.conversation(**options)
     typer.echo(f"conversation {conversation.id} (commands: /new /sources /model NAME /exit)")
     last: Answer | None = None
-    for line in _lines():
-        if line in ("/exit", "/quit"):
-            break
-        if line == "/new":
-            conversation = newsqa.conversation(**options)
-            typer.echo(f"conversation {conversation.id}")
-        elif line == "/sources":
-            typer.echo(_sources(last))
-        elif line.startswith("/model"):
-            options["model"] = line.removeprefix("/model").strip() or None
-            typer.echo(f"model: {options['model'] or newsqa.settings.model}")
-        elif line.startswith("/"):
-            typer.echo("commands:\n  " + "\n  ".join(COMMANDS))
-        else:
-            last = _turn(conversation, line, options["model"]) or last
+    try:
+        for line in _lines():
+            if line in ("/exit", "/quit"):
+                break
+            if line == "/new":
+                _leave(newsqa, conversation)
+                conversation = newsqa.conversation(**options)
+                typer.echo(f"conversation {conversation.id}")
+            elif line == "/sources":
+                typer.echo(_sources(last))
+            elif line.startswith("/model"):
+                options["model"] = line.removeprefix("/model").strip() or None
+                typer.echo(f"model: {options['model'] or newsqa.settings.model}")
+            elif line.startswith("/"):
+                typer.echo("commands:\n  " + "\n  ".join(COMMANDS))
+            else:
+                last = _turn(conversation, line, options["model"]) or last
+    finally:
+        _leave(newsqa, conversation)
+
+
+def _leave(newsqa: NewsQA, conversation: Conversation) -> None:
+    """A conversation left without a question is not kept: `conversations list` and `ask -c`
+    would find an empty thread."""
+    if not conversation.turns:
+        newsqa.delete_conversation(conversation.id)
 
 
 def _turn(conversation: Conversation, question: str, model: str | None) -> Answer | None:
