@@ -217,6 +217,9 @@ class NewsQA:
         answering, answering_cpu = time.perf_counter(), time.process_time()
         for event in self._answer_events(question, retrieved, settings, chosen.as_of):
             if isinstance(event, Answer):
+                event, added = self._with_differing_figures(event, chosen)
+                if added:
+                    yield added
                 timings["answer"] = _ms_since(answering)
                 timings["answer_cpu"] = round((time.process_time() - answering_cpu) * 1000, 2)
                 timings["total"] = _ms_since(started)
@@ -366,6 +369,14 @@ class NewsQA:
         retrieved = retrieve(store, settings, question.strip(), settings.k, filters, self._stages)
         retrieved.timings["retrieve"] = _ms_since(started)
         return retrieved
+
+    def _with_differing_figures(self, answer: Answer, filters: Filters) -> tuple[Answer, str]:
+        """The answer with what its story's articles say differently about the figures it
+        states (`qa.news.differing`), and the text that adds."""
+        from qa.news.differing import with_differing_figures
+
+        told = with_differing_figures(answer, self._reader(), filters)
+        return told, told.answer[len(answer.answer) :]
 
     def _answer_events(
         self, question: str, retrieved: Retrieved, settings: Settings, as_of: date | None

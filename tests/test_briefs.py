@@ -174,3 +174,24 @@ def test_with_an_answer_llm_each_story_gets_a_verified_summary_citing_the_brief(
         brief.citations[n - 1].chunk_id for line in story.lines for n in line.cited
     }
     assert story.summary.split(" [")[0] in cited.text
+
+
+def test_an_answer_stating_a_figure_its_story_gives_differently_says_so(demo_store):
+    from qa import NewsQA
+
+    conversation = NewsQA(store=demo_store).conversation()
+    conversation.ask("What's the latest on the Kellan Bridge?")
+    answer = conversation.ask("How much did the repairs cost?")
+    assert not answer.abstained
+    said = answer.answer.split("Figures differ on ")[1]
+    assert "£3.2 million [" in said and "£4.1 million by 21 May 2025 [" in said
+    cited = {c.n: c.published for c in answer.citations}
+    marks = [int(n) for n in re.findall(r"\[(\d+)\]", said)]
+    assert {cited[n] for n in marks} == {"2025-02-06", "2025-05-21"}
+
+
+def test_an_answer_from_a_story_of_one_article_is_left_as_it_was(demo_store):
+    from qa import NewsQA
+
+    answer = NewsQA(store=demo_store).ask("How many jobs will Lumenfold create at its new hub?")
+    assert "120" in answer.short_answer and "Figures differ" not in answer.answer

@@ -65,7 +65,7 @@ def find_stories(
     members = book.members_of(ranked)
     chosen: dict[int, list[Member]] = {}
     for story_id in ranked:
-        shown = [m for m in members[story_id] if _in_period(m.epoch, filters)]
+        shown = [m for m in members[story_id] if in_period(m.epoch, filters)]
         if new_ids is not None and not any(m.article_id in new_ids for m in shown):
             continue
         if shown:
@@ -145,7 +145,9 @@ def story_disagreements(
         for figure in group:
             record = records[figure.article_id]
             n = citer.cite(record, citer.chunk_at(record, figure.offset))
-            figures.append(Figure(figure.text, n, record.published, record.source))
+            figures.append(
+                Figure(figure.text, n, record.published, record.source, figure.unit, figure.value)
+            )
         found.append(Disagreement(what_of(group), tuple(figures)))
     return tuple(found)
 
@@ -200,7 +202,7 @@ def records_of(store: Store, groups: Iterable[list[Member]]) -> dict[str, Articl
     return records
 
 
-def _in_period(epoch: int | None, filters: Filters) -> bool:
+def in_period(epoch: int | None, filters: Filters) -> bool:
     """Whether an article of this date is inside the filters' dates (outlets: see the search)."""
     where = replace(filters.chunk_filter(), sources=())
     if epoch is None:

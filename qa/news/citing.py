@@ -25,7 +25,7 @@ class Citer:
         """The citation number of this chunk of the article (a new one on first use)."""
         if chunk_id not in self._numbers:
             chunk = next(c for c in self._chunks_of(record.id) if c.chunk_id == chunk_id)
-            n = len(self._cited) + 1
+            n = max((c.n for c in self._cited), default=0) + 1
             self._numbers[chunk_id] = n
             self._cited.append(
                 Citation(
@@ -41,6 +41,12 @@ class Citer:
             )
         return self._numbers[chunk_id]
 
+    def adopt(self, citations: tuple[Citation, ...]) -> None:
+        """Keep an answer's citations and their numbers; new ones follow them."""
+        for citation in citations:
+            self._numbers[citation.chunk_id] = citation.n
+            self._cited.append(citation)
+
     def citations(self) -> tuple[Citation, ...]:
         return tuple(self._cited)
 
@@ -49,7 +55,7 @@ class Citer:
 
     def passage(self, n: int) -> Passage:
         """Citation `n` as a passage an answerer can read (ranked in citation order)."""
-        cited = self._cited[n - 1]
+        cited = next(c for c in self._cited if c.n == n)
         chunk = next(c for c in self._chunks_of(cited.article_id) if c.chunk_id == cited.chunk_id)
         record = self._ledger.article(cited.article_id)
         return replace(as_passage(record, chunk), rank=n)
@@ -69,9 +75,11 @@ class Citer:
         return None
 
     def chunk_at(self, record: ArticleRecord, offset: int) -> str:
-        """The id of the article's chunk holding the character at `offset` of its text."""
+        """The id of the article's chunk holding the character at `offset` of its text; of
+        overlapping chunks, one already cited."""
         chunks = self._chunks_of(record.id)
-        return next((c.chunk_id for c in chunks if c.start <= offset < c.end), chunks[0].chunk_id)
+        holding = [c.chunk_id for c in chunks if c.start <= offset < c.end] or [chunks[0].chunk_id]
+        return next((c for c in holding if c in self._numbers), holding[0])
 
     def _chunks_of(self, article_id: str) -> list[ChunkRecord]:
         if article_id not in self._chunks:

@@ -25,6 +25,9 @@ class Figure:
     cited: int
     published: str | None
     source: str
+    unit: str
+    """'£', '$', '%' or the noun counted."""
+    value: float
 
 
 @dataclass(frozen=True)
