@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from eval.briefs import is_brief
 from eval.compare import Run
 from eval.metrics import SHORT_ANSWER_WORDS
 
@@ -129,7 +130,7 @@ def _latency(axes: Any, runs: Sequence[Run]) -> None:
         [
             float(t)
             for row in run.rows
-            if (t := (row.get("timings_ms") or {}).get("total")) is not None
+            if not is_brief(row) and (t := (row.get("timings_ms") or {}).get("total")) is not None
         ]
         for run in runs
     ]

@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from eval.briefs import brief_said, is_brief
 from eval.metrics import METRICS, summarize
 from index_store.errors import NewsQAError
 
@@ -48,7 +49,8 @@ class MetricDelta:
 
 @dataclass(frozen=True)
 class Flip:
-    """A question judged right in one run and wrong in the other, with both answers."""
+    """A question judged right in one run and wrong in the other, with both answers (for a
+    brief: `gold` is its answer articles, the answers are what it showed)."""
 
     id: str
     question: str
@@ -171,12 +173,14 @@ def _flip(base: Mapping[str, Any], new: Mapping[str, Any]) -> Flip:
     return Flip(
         id=base["id"],
         question=base["question"],
-        gold=tuple(base["answers"]),
+        gold=tuple(base["answer_docs"] if is_brief(base) else base["answers"]),
         base_answer=_answer_text(base),
         new_answer=_answer_text(new),
     )
 
 
 def _answer_text(row: Mapping[str, Any]) -> str:
+    if is_brief(row):
+        return brief_said(row)
     answer = row["answer"]
     return f"(abstained) {answer['answer']}".strip() if answer["abstained"] else answer["answer"]

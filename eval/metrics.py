@@ -9,6 +9,8 @@ the answer's `short_answer` (the name, number or phrase asked for) when it has o
 Retrieval metrics (has_answer@k, mrr@10, doc_recall@10) are scored on a `ranking`: the
 retriever's passages in order, position 1 first, fetched at depth 10 by the runner so that @10
 means 10 even when the answerer reads fewer; without one, on the passages the answer lists.
+Brief rows (`eval.briefs`) are scored apart: question metrics read question rows only, brief
+metrics (story_recall, no_stories_rate, brief_duplicates, brief latency) brief rows only.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from eval.briefs import BRIEF_STORIES, is_brief
 from eval.choices import named_choice
 from eval.normalize import best_token_f1, contains_any, normalize, without_citations
 from eval.suite import SuiteQuestion
@@ -48,14 +51,14 @@ FOLLOWUP_DEPTH = 5
 
 def _metric_registry() -> dict[str, Metric]:
     metrics = [
-        Metric("questions", "number of questions in the run", ""),
+        Metric("questions", "number of questions in the run (briefs not counted)", ""),
         Metric("answerable", "number of questions with gold answers", ""),
         Metric("unanswerable", "number of questions expecting an abstention", ""),
         Metric("abstained", "number of answers that abstained", ""),
         Metric(
             "errors",
-            "number of questions whose ask failed with an error (recorded in the row's error, "
-            "scored as a wrong answer)",
+            "number of questions and briefs whose ask or brief failed with an error (recorded "
+            "in the row's error, scored as wrong)",
             "",
         ),
         *(
@@ -177,8 +180,38 @@ def _metric_registry() -> dict[str, Metric]:
             "total characters of all passages returned, divided by their number",
             "",
         ),
+        *_brief_metrics(),
     ]
     return {metric.name: metric for metric in metrics}
+
+
+def _brief_metrics() -> list[Metric]:
+    return [
+        Metric("briefs", "number of briefs in the run (rows with a brief topic)", ""),
+        Metric(
+            "story_recall",
+            "share of briefs not expecting an abstention, with answer_docs, whose stories (at "
+            f"most {BRIEF_STORIES}) show one of those articles",
+        ),
+        Metric(
+            "no_stories_rate",
+            "share of briefs expecting an abstention (nothing in the store answers the "
+            "question they were made from) that show no story",
+        ),
+        Metric(
+            "brief_duplicates",
+            "share of the briefs made where two stories show the same article",
+            "lower",
+        ),
+        *(
+            Metric(
+                f"brief_latency_p{p}_ms",
+                f"{p}th percentile of a brief's total time in ms (linear interpolation)",
+                "lower",
+            )
+            for p in LATENCY_PERCENTILES
+        ),
+    ]
 
 
 METRICS: dict[str, Metric] = _metric_registry()
@@ -380,6 +413,16 @@ def _cites_gold(
 
 
 def _aggregate(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    briefs = [row for row in rows if is_brief(row)]
+    summary = {
+        **_question_metrics([row for row in rows if not is_brief(row)]),
+        **_brief_summary(briefs),
+        "errors": sum(bool(row.get("error")) for row in rows),
+    }
+    return {name: summary[name] for name in METRICS}
+
+
+def _question_metrics(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     scores = [row["metrics"] for row in rows]
     answerable = [row["metrics"] for row in rows if row["answers"]]
     ranks = [score["first_hit_rank"] for score in answerable]
@@ -389,7 +432,6 @@ def _aggregate(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
         "answerable": len(answerable),
         "unanswerable": sum(bool(row["expect_abstain"]) for row in rows),
         "abstained": sum(score["abstained"] for score in scores),
-        "errors": sum(bool(row.get("error")) for row in rows),
         **{
             f"has_answer@{k}": _mean([rank is not None and rank <= k for rank in ranks])
             for k in HIT_DEPTHS
@@ -434,7 +476,22 @@ def _aggregate(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
             sum(score["passages"] for score in scores),
         ),
     }
-    return {name: summary[name] for name in METRICS}
+    return summary
+
+
+def _brief_summary(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    scores = [row["metrics"] for row in rows]
+    timings = [row.get("timings_ms") or {} for row in rows]
+    totals = [float(t["total"]) for t in timings if t.get("total") is not None]
+    return {
+        "briefs": len(rows),
+        "story_recall": _mean([s["story_hit"] for s in scores if s["story_hit"] is not None]),
+        "no_stories_rate": _mean(
+            [row["metrics"]["stories"] == 0 for row in rows if row["expect_abstain"]]
+        ),
+        "brief_duplicates": _mean([s["duplicate"] for s in scores if s["duplicate"] is not None]),
+        **{f"brief_latency_p{p}_ms": percentile(totals, p) for p in LATENCY_PERCENTILES},
+    }
 
 
 def _abstention(rows: Sequence[Mapping[str, Any]]) -> dict[str, float | None]:

@@ -2,11 +2,13 @@
 
 Both run reports show the summary metrics with their definitions, the per-type breakdown, then
 every question with its gold strings, choices, the answer (or the error its ask raised) and the
-retrieved passages (passages that contain a gold string are marked): failures in one section
-first, right answers after. The HTML page adds charts (`eval.charts`, inline SVG); it has inline
-CSS and no external assets, and escapes every text it shows: answers and passages are untrusted
-input. `render_comparison` is the Markdown of `newsqa eval compare`, readable in a terminal and
-pastable into a review; `render_comparison_html` is the same comparison as a page of charts.
+retrieved passages (passages that contain a gold string are marked), and every brief with its
+topic, period, answer articles and stories (those showing an answer article are marked):
+failures in one section first, right answers after. The HTML page adds charts (`eval.charts`,
+inline SVG); it has inline CSS and no external assets, and escapes every text it shows: answers,
+passages and stories are untrusted input. `render_comparison` is the Markdown of `newsqa eval
+compare`, readable in a terminal and pastable into a review; `render_comparison_html` is the same
+comparison as a page of charts.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from eval.briefs import article_ids, brief_said, holds_answer_doc, is_brief
 from eval.charts import comparison_charts, run_charts
 from eval.compare import Comparison, Flip, Run
 from eval.metrics import METRICS
@@ -57,6 +60,10 @@ class _QuestionView:
     answer: str
     short_answer: str
     passages: tuple[_PassageView, ...]
+    items: str = "passages"
+    """What `passages` are: a brief's are its stories."""
+    hit: str = "has gold"
+    """How a passage holding what was sought is marked."""
 
 
 def render_markdown(
@@ -146,7 +153,7 @@ def _sections(
     rows: Sequence[Mapping[str, Any]],
 ) -> list[tuple[str, list[_QuestionView]]]:
     """Failures first, so a reader starts with what to fix; then the right answers."""
-    views = [_question_view(row) for row in rows]
+    views = [_brief_view(row) if is_brief(row) else _question_view(row) for row in rows]
     return [
         ("Failures", [view for view in views if not view.right]),
         ("Right answers", [view for view in views if view.right]),
@@ -177,6 +184,40 @@ def _question_view(row: Mapping[str, Any]) -> _QuestionView:
     )
 
 
+def _brief_view(row: Mapping[str, Any]) -> _QuestionView:
+    """A brief as a question view: its topic and period asked, its stories as the passages."""
+    docs = row["answer_docs"]
+    wanted = "(expects no stories)" if row["expect_abstain"] else "(any story)"
+    made = f"; made from: {row['question']}" if row["question"] else ""
+    return _QuestionView(
+        id=row["id"],
+        type=row.get("type") or "",
+        right=bool(row["metrics"]["right"]),
+        question=f"brief on {row['brief']!r}, {_period(row)}{made}",
+        gold=f"answer articles: {' | '.join(docs)}" if docs else wanted,
+        choices="",
+        answer=brief_said(row),
+        short_answer="",
+        passages=tuple(
+            _PassageView(
+                position=n,
+                label=f"{story['headline']} [{', '.join(article_ids(story))}]",
+                text=_preview(" ".join(line["text"] for line in story["lines"])),
+                has_gold=holds_answer_doc(story, docs),
+            )
+            for n, story in enumerate((row.get("brief_result") or {}).get("stories") or [], 1)
+        ),
+        items="stories",
+        hit="answer article",
+    )
+
+
+def _period(row: Mapping[str, Any]) -> str:
+    if row["since"] is None and row["as_of"] is None:
+        return "the whole store"
+    return f"{row['since'] or 'the start'} to {row['as_of'] or 'today'}"
+
+
 def _answer_text(answer: Mapping[str, Any], error: str | None) -> str:
     if error:
         return f"(error) {error}"
@@ -195,10 +236,10 @@ def _markdown_question(view: _QuestionView) -> list[str]:
         *([f"- **choices**: {_md(view.choices)}"] if view.choices else []),
         f"- **answer**: {_md(view.answer)}",
         *([f"- **short answer**: {_md(view.short_answer)}"] if view.short_answer else []),
-        "- **passages**:" if view.passages else "- **passages**: none",
+        f"- **{view.items}**:" if view.passages else f"- **{view.items}**: none",
     ]
     lines += [
-        f"  {p.position}. {'(has gold) ' if p.has_gold else ''}{_md(p.label)}: {_md(p.text)}"
+        f"  {p.position}. {f'({view.hit}) ' if p.has_gold else ''}{_md(p.label)}: {_md(p.text)}"
         for p in view.passages
     ]
     return [*lines, ""]
@@ -209,7 +250,7 @@ def _html_question(view: _QuestionView) -> str:
     verdict = "right" if view.right else "wrong"
     passages = "".join(
         f"<li{' class=hit' if p.has_gold else ''}><b>{esc(p.label)}</b>"
-        f"{' (has gold)' if p.has_gold else ''}: {esc(p.text)}</li>"
+        f"{f' ({view.hit})' if p.has_gold else ''}: {esc(p.text)}</li>"
         for p in view.passages
     )
     return (
@@ -221,7 +262,7 @@ def _html_question(view: _QuestionView) -> str:
         + f"<p><b>Answer:</b> {esc(view.answer)}</p>"
         + (f"<p><b>Short answer:</b> {esc(view.short_answer)}</p>" if view.short_answer else "")
         + f"<details{'' if view.right else ' open'}>"
-        f"<summary>passages ({len(view.passages)})</summary>"
+        f"<summary>{view.items} ({len(view.passages)})</summary>"
         f"<ol>{passages}</ol></details>"
         "</section>"
     )

@@ -1,4 +1,5 @@
-"""Running a suite: every question through a pipeline's `ask`, as of its date, into a run folder.
+"""Running a suite: every question through a pipeline's `ask` (every brief row through its
+`brief`), as of its date, into a run folder.
 
 A run folder holds `results.jsonl` (one row per question, written as each is answered, so an
 interrupted run keeps what it did), then `summary.json` (metrics, per-type breakdown, the full
@@ -18,6 +19,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, Protocol
 
+from eval.briefs import BRIEF_STORIES, brief_row
 from eval.compare import RESULTS_FILE
 from eval.metrics import FOLLOWUP_DEPTH, RANK_DEPTH, first_hit_rank, result_row, summarize
 from eval.report import render_html, render_markdown
@@ -44,13 +46,16 @@ ProgressCallback = Callable[[int, int, dict[str, Any]], None]
 
 class Pipeline(Protocol):
     """What a run asks questions of (`qa.NewsQA` is one). `ask` returns an answer with a
-    `to_dict()` in the shape `newsqa ask --json` prints; `search` returns ranked passages as
-    dataclasses; `describe` returns `{"settings": {...}, "store": {...}}` for the summary. A user
-    mistake (no store, unknown model, server gone) raises a `NewsQAError`."""
+    `to_dict()` in the shape `newsqa ask --json` prints; `brief` a brief with a `to_dict()` in
+    the shape `newsqa brief --json` prints; `search` returns ranked passages as dataclasses;
+    `describe` returns `{"settings": {...}, "store": {...}}` for the summary. A user mistake (no
+    store, unknown model, server gone) raises a `NewsQAError`."""
 
     def ask(self, question: str, *, k: int, model: str, as_of: str | None) -> Any: ...
 
     def search(self, question: str, *, k: int, as_of: str | None) -> list[Any]: ...
+
+    def brief(self, topic: str, *, limit: int, since: str | None, as_of: str | None) -> Any: ...
 
     def describe(self) -> dict[str, Any]: ...
 
@@ -70,16 +75,18 @@ def run_suite(
     on_question: ProgressCallback | None = None,
     history: bool = True,
 ) -> dict[str, Any]:
-    """Ask `pipeline` the questions of `suite` (the first `limit`), write the run folder, return
-    its summary.
+    """Ask `pipeline` the questions of `suite` (the first `limit`), and make its briefs, write
+    the run folder, return its summary.
 
     `model` and `k` are passed to each `ask` (None: the pipeline's settings). A missing or empty
     store, or a model that cannot answer, raises before anything is written: the first question
-    is asked once, untimed, which also loads the models so that latencies are those of a warm
-    pipeline. Later, a question whose ask raises a user error (`NewsQAError`, e.g. a model
-    server gone away) becomes a row with that `error`, scored wrong. A follow-up (a row with
-    `history`) is asked as the standalone question the pipeline makes of it after its earlier
-    turns; with `history` False, as written, alone (what the history adds).
+    (and the first brief) is asked once, untimed, which also loads the models so that latencies
+    are those of a warm pipeline. Later, a question whose ask raises a user error
+    (`NewsQAError`, e.g. a model server gone away) becomes a row with that `error`, scored
+    wrong. A follow-up (a row with `history`) is asked as the standalone question the pipeline
+    makes of it after its earlier turns; with `history` False, as written, alone (what the
+    history adds). A brief row is made by `brief`, at most BRIEF_STORIES stories over its
+    `since` to `as_of`.
     """
     suite = suite if isinstance(suite, Suite) else load_suite(suite)
     if limit is not None and limit < 1:
@@ -92,8 +99,7 @@ def run_suite(
         "k": k or described["settings"]["k"],
         "history": history,
     }
-    first = questions[0]
-    pipeline.ask(first.question, k=config["k"], model=config["model"], as_of=first.as_of)
+    _warm_up(pipeline, questions, config)
     folder = Path(out) if out is not None else default_out_dir(suite.path)
     started = datetime.now(UTC)
     clock = time.perf_counter()
@@ -150,13 +156,43 @@ def _answer_all(
     rows: list[dict[str, Any]] = []
     with (folder / RESULTS_FILE).open("w", encoding="utf-8") as results:
         for done, question in enumerate(questions, start=1):
-            row = _ask(pipeline, question, config["model"], config["k"], config["history"])
+            row = (
+                _make_brief(pipeline, question.brief, question)
+                if question.brief is not None
+                else _ask(pipeline, question, config["model"], config["k"], config["history"])
+            )
             results.write(json.dumps(row, ensure_ascii=False) + "\n")
             results.flush()
             rows.append(row)
             if on_question is not None:
                 on_question(done, len(questions), row)
     return rows
+
+
+def _warm_up(
+    pipeline: Pipeline, questions: tuple[SuiteQuestion, ...], config: dict[str, Any]
+) -> None:
+    """The first question and the first brief once, untimed: a missing store or an unknown model
+    fails before anything is written, and the models are loaded before anything is timed."""
+    asked = next((q for q in questions if q.brief is None), None)
+    briefed = next(((q.brief, q) for q in questions if q.brief is not None), None)
+    if asked is not None:
+        pipeline.ask(asked.question, k=config["k"], model=config["model"], as_of=asked.as_of)
+    if briefed is not None:
+        _brief(pipeline, *briefed)
+
+
+def _brief(pipeline: Pipeline, topic: str, question: SuiteQuestion) -> Any:
+    return pipeline.brief(topic, limit=BRIEF_STORIES, since=question.since, as_of=question.as_of)
+
+
+def _make_brief(pipeline: Pipeline, topic: str, question: SuiteQuestion) -> dict[str, Any]:
+    """A brief row's result row; a brief that raises a user error is a row with that error."""
+    try:
+        made = _brief(pipeline, topic, question)
+    except NewsQAError as error:
+        return brief_row(question, None, error=str(error))
+    return brief_row(question, made.to_dict())
 
 
 def _ask(

@@ -8,6 +8,12 @@ is answerable) and `history` (the earlier turns of a conversation, `{"question",
 each, oldest first: the question is then a follow-up, asked after them). Other fields are
 kept in `extra` and ignored. Blank lines are skipped. Every problem is reported at once, so a
 suite is fixed in one go.
+
+A row with a `brief` key is a brief instead: `id`, `brief` (the topic), its period stated in
+full (`as_of` and `since`, each YYYY-MM-DD or null: a brief's stories depend on it, so a row
+never leaves it to the day it is run), `expect_abstain` (true when nothing in the store should be
+about the topic), and optionally `answer_docs` (the articles its stories should hold),
+`question` (the question it was made from) and `type`. A suite may mix both kinds.
 """
 
 from __future__ import annotations
@@ -35,6 +41,8 @@ _KNOWN_FIELDS = frozenset(
         "type",
         "choices",
         "history",
+        "brief",
+        "since",
     }  # fmt: skip
 )
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -62,6 +70,10 @@ class SuiteQuestion:
     type: str | None = None
     choices: tuple[str, ...] = ()
     history: tuple[dict[str, str], ...] = ()
+    brief: str | None = None
+    """A brief row's topic (None for a question): `question` is then the question it was made
+    from, and the brief covers `since` to `as_of`."""
+    since: str | None = None
     extra: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
 
 
@@ -127,6 +139,7 @@ def suite_hash(questions: Iterable[SuiteQuestion]) -> str:
             "type": q.type,
             "extra": {**q.extra, "choices": list(q.choices)} if q.choices else q.extra,
             **({"history": list(q.history)} if q.history else {}),
+            **({"brief": q.brief, "since": q.since} if q.brief is not None else {}),
         }
         for q in questions
     ]
@@ -141,10 +154,12 @@ def _parse_line(line: str) -> tuple[dict[str, Any] | None, list[str]]:
         return None, [f"bad JSON: {exc.msg} at column {exc.colno}"]
     if not isinstance(row, dict):
         return None, [f"expected a JSON object, got {type(row).__name__}"]
-    return row, _field_problems(row)
+    return row, _brief_problems(row) if "brief" in row else _field_problems(row)
 
 
 def _question_from(row: dict[str, Any]) -> SuiteQuestion:
+    if "brief" in row:
+        return _brief_from(row)
     return SuiteQuestion(
         id=row["id"],
         question=row["question"],
@@ -159,15 +174,62 @@ def _question_from(row: dict[str, Any]) -> SuiteQuestion:
     )
 
 
+def _brief_from(row: dict[str, Any]) -> SuiteQuestion:
+    return SuiteQuestion(
+        id=row["id"],
+        question=row.get("question") or "",
+        answers=(),
+        expect_abstain=row["expect_abstain"],
+        as_of=row["as_of"],
+        answer_docs=tuple(row.get("answer_docs") or ()),
+        type=row.get("type"),
+        brief=row["brief"],
+        since=row["since"],
+        extra={key: value for key, value in row.items() if key not in _KNOWN_FIELDS},
+    )
+
+
 def _field_problems(row: dict[str, Any]) -> list[str]:
+    reasons = _text_problems(row, ("id", "question"))
+    reasons.extend(_answers_problems(row))
+    reasons.extend(_optional_problems(row))
+    return reasons
+
+
+def _brief_problems(row: dict[str, Any]) -> list[str]:
+    reasons = _text_problems(row, ("id", "brief"))
+    reasons.extend(_period_problems(row))
+    if "expect_abstain" not in row:
+        reasons.append("missing field 'expect_abstain'")
+    elif not isinstance(row["expect_abstain"], bool):
+        reasons.append("'expect_abstain' must be true or false")
+    if row.get("question") is not None and not isinstance(row["question"], str):
+        reasons.append("'question' must be a string or null")
+    reasons.extend(_docs_and_type_problems(row))
+    return reasons
+
+
+def _period_problems(row: dict[str, Any]) -> list[str]:
+    """A brief's `as_of` and `since`: both stated, each a date or null, in order."""
     reasons: list[str] = []
-    for name in ("id", "question"):
+    for name in ("as_of", "since"):
+        if name not in row:
+            reasons.append(f"missing field {name!r}")
+        elif row[name] is not None and not _is_iso_date(row[name]):
+            reasons.append(f"{name!r} must be a YYYY-MM-DD date or null, got {row[name]!r}")
+    since, as_of = row.get("since"), row.get("as_of")
+    if _is_iso_date(since) and _is_iso_date(as_of) and since > as_of:
+        reasons.append(f"'since' {since} is after 'as_of' {as_of}")
+    return reasons
+
+
+def _text_problems(row: dict[str, Any], names: tuple[str, ...]) -> list[str]:
+    reasons: list[str] = []
+    for name in names:
         if name not in row:
             reasons.append(f"missing field {name!r}")
         elif not isinstance(row[name], str) or not row[name].strip():
             reasons.append(f"{name!r} must be a non-empty string")
-    reasons.extend(_answers_problems(row))
-    reasons.extend(_optional_problems(row))
     return reasons
 
 
@@ -202,12 +264,18 @@ def _optional_problems(row: dict[str, Any]) -> list[str]:
     as_of = row.get("as_of")
     if as_of is not None and not _is_iso_date(as_of):
         reasons.append(f"'as_of' must be a YYYY-MM-DD date or null, got {as_of!r}")
+    reasons.extend(_docs_and_type_problems(row))
+    reasons.extend(_choices_problems(row))
+    reasons.extend(_history_problems(row))
+    return reasons
+
+
+def _docs_and_type_problems(row: dict[str, Any]) -> list[str]:
+    reasons: list[str] = []
     if row.get("answer_docs") is not None and not _is_string_list(row["answer_docs"]):
         reasons.append("'answer_docs' must be a list of non-empty article ids or null")
     if row.get("type") is not None and not isinstance(row["type"], str):
         reasons.append("'type' must be a string or null")
-    reasons.extend(_choices_problems(row))
-    reasons.extend(_history_problems(row))
     return reasons
 
 

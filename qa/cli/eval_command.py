@@ -1,4 +1,5 @@
-"""`newsqa eval SUITE` scores the pipeline on a suite; `newsqa eval compare A B...` diffs runs.
+"""`newsqa eval SUITE` scores the pipeline on a suite; `newsqa eval compare A B...` diffs runs;
+`newsqa eval make-followups` and `make-briefs` make suites from a suite.
 
 `eval` is a group whose first argument names a subcommand only when it is one (`run`,
 `compare`); anything else is a suite, so `newsqa eval SUITE` means `newsqa eval run SUITE`.
@@ -33,7 +34,7 @@ eval_app = typer.Typer(
     cls=group_running_by_default(DEFAULT_COMMAND, when_bare=False),
     no_args_is_help=True,
     subcommand_metavar="SUITE [OPTIONS] | COMMAND [ARGS]...",
-    help="Score answers, retrieval, citations and abstention on a suite: "
+    help="Score answers, retrieval, citations, abstention and briefs on a suite: "
     "`newsqa eval SUITE`, `newsqa eval compare RUN_A RUN_B [RUN_C...] [--html FILE]`.",
 )
 
@@ -131,6 +132,38 @@ def make_followups(
     except OSError as error:
         raise BadSetting(f"-o {out}: cannot write the follow-up suite ({error.strerror})") from None
     typer.echo(f"{len(made)} follow-ups of {len(rows)} questions written to {out}")
+
+
+@eval_app.command("make-briefs")
+@user_errors
+def make_briefs(
+    suite: Annotated[Path, typer.Argument(help="A suite (JSONL) to turn into briefs.")],
+    out: Annotated[Path, typer.Option("-o", "--out", help="The brief suite to write.")],
+) -> None:
+    """Write a brief suite: each question becomes a brief of the week before its as-of date (the
+    whole store when it has none) on its subject, to be scored on whether the stories shown hold
+    its answer articles, or none for a question the articles cannot answer. The topic is the
+    question's named entities (spaCy; not dates, amounts or nationalities), joined by ", ", else
+    its nouns but the one the wh-word asks for; a question with neither is skipped. Rows:
+    {"id": ID-brief, "brief": TOPIC, "as_of", "since": as_of minus 7 days, "answer_docs",
+    "expect_abstain", "question", "type"}."""
+    import json
+
+    from eval import load_suite
+    from qa.news.brief_suite import briefs
+
+    load_suite(suite)
+    rows = [json.loads(line) for line in suite.read_text().splitlines() if line.strip()]
+    made = list(briefs(rows))
+    try:
+        out.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in made))
+    except OSError as error:
+        raise BadSetting(f"-o {out}: cannot write the brief suite ({error.strerror})") from None
+    skipped = len(rows) - len(made)
+    typer.echo(
+        f"{len(made)} briefs of {len(rows)} questions written to {out} "
+        f"({skipped} naming no subject skipped)"
+    )
 
 
 @eval_app.command()
