@@ -120,10 +120,18 @@ class StoryBook:
             found.update(dict(rows.fetchall()))
         return found
 
-    def stories(self) -> list[Story]:
-        rows = self._db.execute(
-            "SELECT id, vector_sum, size, first_epoch, last_epoch, title_terms FROM stories"
-        )
+    def stories(self, reaching: int | None = None, starting_by: int | None = None) -> list[Story]:
+        """The stories that last until `reaching` or later and start by `starting_by` (undated
+        ones always); every story when not given."""
+        query = "SELECT id, vector_sum, size, first_epoch, last_epoch, title_terms FROM stories"
+        if reaching is None or starting_by is None:
+            rows = self._db.execute(query)
+        else:
+            rows = self._db.execute(
+                query + " WHERE (last_epoch IS NULL OR last_epoch >= ?)"
+                " AND (first_epoch IS NULL OR first_epoch <= ?)",
+                (reaching, starting_by),
+            )
         return [
             Story(
                 r[0],
@@ -140,6 +148,9 @@ class StoryBook:
         counts = dict(self._db.execute("SELECT term, n FROM title_counts").fetchall())
         titles = self._db.execute("SELECT COUNT(*) FROM members").fetchone()[0]
         return counts, titles
+
+    def next_story_id(self) -> int:
+        return self._db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM stories").fetchone()[0]
 
     def story_count(self) -> int:
         return self._db.execute("SELECT COUNT(*) FROM stories").fetchone()[0]

@@ -74,11 +74,19 @@ def title_terms(title: str) -> set[str]:
 class Grouper:
     """Places articles into stories, given the stories and title-word counts so far."""
 
-    def __init__(self, stories: list[Story], title_counts: dict[str, int], titles: int) -> None:
+    def __init__(
+        self,
+        stories: list[Story],
+        title_counts: dict[str, int],
+        titles: int,
+        next_id: int | None = None,
+    ) -> None:
+        """`stories`: those an article may join; `next_id`: the id a new story gets (ids must
+        not repeat those of stories not given)."""
         self.stories = {s.story_id: s for s in stories}
         self.title_counts = title_counts
         self.titles = titles
-        self._next_id = max(self.stories, default=0) + 1
+        self._next_id = next_id or max(self.stories, default=0) + 1
 
     def place(self, vector: np.ndarray, epoch: int | None, title: str) -> Placed:
         """Put one article (unit `vector`, published `epoch`, `title`) into a story."""

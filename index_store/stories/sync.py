@@ -4,7 +4,8 @@ Writers (`ingest`, `watch`, `remove`, `prune`, `reindex`) catch up when they fin
 finds the book behind the ledger (a store made before stories existed, a writer killed before its
 catch-up) catches up itself. One process at a time (a lock beside the book); new articles are
 placed oldest first, STEP at a time, each step one transaction, so a killed catch-up keeps what it
-finished and the next one goes on from there. An article's vector is the mean of its chunks'.
+finished and the next one goes on from there; a step loads only the stories its articles could
+join. An article's vector is the mean of its chunks'.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from index_store.stories.book import BOOK, Member, StoryBook
-from index_store.stories.grouping import Grouper
+from index_store.stories.grouping import DAY, STORY_SPAN_DAYS, Grouper
 
 STEP = 256
 LOCK = ".stories.lock"
@@ -54,16 +55,17 @@ def _catch_up(book: StoryBook, store) -> None:
     if leaving:
         with book.transaction():
             book.remove(leaving)
+    regroup = set(leaving)
     arriving = sorted(
-        (row for a, row in current.items() if a not in known or a in set(leaving)),
+        (row for a, row in current.items() if a not in known or a in regroup),
         key=lambda row: (row[2] is None, row[2] or 0, row[0]),
     )
     if not arriving:
         return
     counts, titles = book.title_counts()
-    grouper = Grouper(book.stories(), counts, titles)
     for first in range(0, len(arriving), STEP):
         step = arriving[first : first + STEP]
+        grouper = Grouper(book.stories(*_reach(step)), counts, titles, book.next_story_id())
         vectors = _article_vectors(store, [row[0] for row in step])
         with book.transaction():
             for article_id, content_hash, epoch, title in step:
@@ -73,6 +75,17 @@ def _catch_up(book: StoryBook, store) -> None:
                 placed = grouper.place(vector, epoch, title)
                 member = Member(article_id, placed.story_id, content_hash, epoch, title)
                 book.add(member, vector, grouper.stories[placed.story_id])
+        titles = grouper.titles
+
+
+def _reach(step: list[tuple]) -> tuple[int | None, int | None]:
+    """The dates a story must reach to be joinable by an article of the step (None: any, for
+    undated articles); only those stories are loaded, so memory follows the step, not the store."""
+    epochs = [row[2] for row in step]
+    if None in epochs:
+        return None, None
+    span = STORY_SPAN_DAYS * DAY
+    return min(epochs) - span, max(epochs) + span
 
 
 def _article_vectors(store, article_ids: list[str]) -> dict[str, np.ndarray]:
