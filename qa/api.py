@@ -386,7 +386,16 @@ class NewsQA:
         context = ModelContext(settings, retrieved.asked, as_of)
         return answer_events(question, retrieved.passages, settings.model, context)
 
-    def _news(self, topic, build, limit, since, until, as_of, source):
+    def _news(
+        self,
+        topic: str,
+        build: Callable[..., Brief | Timeline],
+        limit: int,
+        since: str | date | None,
+        until: str | date | None,
+        as_of: str | date | None,
+        source: str | Iterable[str] | None,
+    ) -> Any:
         """A brief or a timeline (`build`) of the stories about a topic."""
         from qa.news.brief import find_stories
         from qa.news.briefed import BriefedBook
