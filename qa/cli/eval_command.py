@@ -140,13 +140,17 @@ def make_briefs(
     suite: Annotated[Path, typer.Argument(help="A suite (JSONL) to turn into briefs.")],
     out: Annotated[Path, typer.Option("-o", "--out", help="The brief suite to write.")],
 ) -> None:
-    """Write a brief suite: each question becomes a brief of the week before its as-of date (the
-    whole store when it has none) on its subject, to be scored on whether the stories shown hold
-    its answer articles, or none for a question the articles cannot answer. The topic is the
-    question's named entities (spaCy; not dates, amounts or nationalities), joined by ", ", else
-    its nouns but the one the wh-word asks for; a question with neither is skipped. Rows:
-    {"id": ID-brief, "brief": TOPIC, "as_of", "since": as_of minus 7 days, "answer_docs",
-    "expect_abstain", "question", "type"}."""
+    """Write a brief suite: each question becomes a brief of the week before its as-of date on
+    the question's subject, scored on whether its stories show the question's answer articles.
+
+    The topic is the question's named entities (spaCy; not dates,
+    amounts or nationalities), joined by ", "; when it names nothing,
+    its nouns but the one the wh-word asks for ("which city").
+    A question with neither is skipped. The brief covers the 7 days
+    before as_of (the whole store for a question without a date).
+    Rows: {"id": ID-brief, "brief": TOPIC, "as_of", "since": as_of
+    minus 7 days, "answer_docs", "expect_abstain", "question", "type"}.
+    """
     import json
 
     from eval import load_suite
