@@ -38,9 +38,11 @@ PAGE = 100
 INTERNAL = "internal error: see the server's log"
 INSTRUCTIONS = (
     "A store of news articles. `ask` answers a question with cited passages, or abstains when "
-    "the articles do not answer it; `search` finds passages; `sources` and `stats` describe the "
-    f"store; {ARTICLES}{{id}} is an article's whole text. Answers rest only on the stored "
-    "articles: pass on their citations (title, outlet, date, url) and their abstentions."
+    "the articles do not answer it; `search` finds passages; `brief` gives the stories about a "
+    "topic and `timeline` its events in date order, both cited and flagging figures that differ; "
+    f"`sources` and `stats` describe the store; {ARTICLES}{{id}} is an article's whole text. "
+    "Answers rest only on the stored articles: pass on their citations (title, outlet, date, "
+    "url), their abstentions and their notes."
 )
 
 

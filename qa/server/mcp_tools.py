@@ -1,8 +1,8 @@
 """The tools `newsqa mcp` offers an assistant: what each takes, what it returns, and the `NewsQA`
 call behind it. Plain pydantic and the library; `qa.server.mcp` puts them on the protocol.
 
-Arguments are checked by the HTTP API's own request models (`Question`, `Search`), so a tool and
-a route accept exactly the same values, and a mistake is one line naming the field.
+Arguments are checked by the HTTP API's own request models (`Question`, `Search`, `Topic`), so a
+tool and a route accept exactly the same values, and a mistake is one line naming the field.
 """
 
 from __future__ import annotations
@@ -16,10 +16,11 @@ from pydantic import AfterValidator, BaseModel, Field, TypeAdapter, ValidationEr
 
 from index_store.store import StoreStats
 from index_store.types import IngestSummary
+from qa.news.types import Brief, Timeline
 from qa.server.errors import ArticleNotFound, BadToolCall, BadUpload, NotAllowed, invalid_fields
 from qa.server.guards import names_local_file
 from qa.server.library import Library
-from qa.server.schemas import Question, Search, Source, web_address
+from qa.server.schemas import Question, Search, Source, Topic, web_address
 from qa.types import Citation, Passage
 
 ABOUT_FIELDS = (
@@ -166,6 +167,14 @@ def _search(box: Toolbox, search: Search) -> SearchResult:
     )
 
 
+def _brief(box: Toolbox, topic: Topic) -> Brief:
+    return box.library.read(topic.brief)
+
+
+def _timeline(box: Toolbox, topic: Topic) -> Timeline:
+    return box.library.read(topic.timeline)
+
+
 def _sources(box: Toolbox, page: Page) -> SourcesResult:
     def listing(nq) -> SourcesResult:
         records = nq.sources(limit=page.limit, offset=page.offset)
@@ -237,6 +246,37 @@ TOOLS = (
         arguments=Nothing,
         result=StoreStats,
         run=_stats,
+    ),
+    Tool(
+        name="brief",
+        title="Brief on a topic",
+        description=(
+            "The news stories about a topic (a name, place or event), newest first: each with its "
+            "headline, first and last publication days, outlets, articles, and lines saying what "
+            "happened, citing numbered citations (cited: [n]); each citation gives "
+            f"{ABOUT_FIELDS}, and the passage text. disagreements are figures a story's articles "
+            "give differently (oldest first, the last is the latest): report both. When nothing "
+            "is about the topic, stories is empty and note says so: do not brief from elsewhere "
+            "then. since: a day, a span back from as_of or today (7d, 2w), or 'last' (only what "
+            "was added since this topic's last brief); until, as_of and source as for ask; limit: "
+            "at most this many stories."
+        ),
+        arguments=Topic,
+        result=Brief,
+        run=_brief,
+    ),
+    Tool(
+        name="timeline",
+        title="Timeline of a topic",
+        description=(
+            "What happened in the news stories about a topic, in date order, oldest first: each "
+            "event its day, one line citing numbered citations (as for brief), and every outlet "
+            "that reported it; disagreements as for brief; an empty events list and a note when "
+            "nothing is about the topic. Same arguments as brief."
+        ),
+        arguments=Topic,
+        result=Timeline,
+        run=_timeline,
     ),
     Tool(
         name="ingest_url",

@@ -1,5 +1,5 @@
-"""Routes that read the store: ask (plain and as server-sent events), search, sources, stats,
-and the answer models the page can offer."""
+"""Routes that read the store: ask (plain and as server-sent events), search, briefs and
+timelines, sources, stats, and the answer models the page can offer."""
 
 from __future__ import annotations
 
@@ -9,10 +9,11 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 
 from index_store.store import StoreStats
+from qa.news.types import Brief, Timeline
 from qa.server.config import ServerConfig
 from qa.server.guards import check_model_choice
 from qa.server.library import Library
-from qa.server.schemas import Count, Filtered, Models, Problem, Question, Source
+from qa.server.schemas import Count, Filtered, Models, Problem, Question, Source, Topic
 from qa.server.streaming import answer_events
 from qa.types import Answer, Passage
 
@@ -57,6 +58,19 @@ def read_routes(library: Library, config: ServerConfig) -> APIRouter:
         """The passages that best match, best first, with title, outlet, date and url."""
         filters = filtered.filters()
         return library.read(lambda nq: nq.search(q, k=k, filters=filters))
+
+    @router.get("/brief", response_model=Brief, tags=["news"])
+    def brief(topic: Annotated[Topic, Query()]) -> dict:
+        """The stories about a topic, newest first, with their cited lines and the figures their
+        articles give differently: the object `newsqa brief --json` prints (no stories and a
+        `note` when nothing is about the topic)."""
+        return library.read(topic.brief).to_dict()
+
+    @router.get("/timeline", response_model=Timeline, tags=["news"])
+    def timeline(topic: Annotated[Topic, Query()]) -> dict:
+        """The events of the stories about a topic, oldest first, one cited line each: the
+        object `newsqa timeline --json` prints."""
+        return library.read(topic.timeline).to_dict()
 
     @router.get("/sources", response_model=list[Source], tags=["store"])
     def sources() -> list[Source]:

@@ -16,6 +16,7 @@ from qa.settings import Settings
 if TYPE_CHECKING:
     from index_store.types import ArticleRecord
     from qa.api import NewsQA
+    from qa.news.types import Brief, Timeline
     from qa.retrieval.filters import Filters
     from qa.types import Answer as AnswerType
 
@@ -90,6 +91,40 @@ class Search(Filtered):
     def options(self) -> dict[str, Any]:
         """`NewsQA.search`'s keyword arguments."""
         return {"k": self.k, "filters": self.filters()}
+
+
+class Topic(BaseModel):
+    """A topic and the options of `newsqa brief` and `newsqa timeline`."""
+
+    topic: str = Field(min_length=1, max_length=300, examples=["Kellan Bridge"])
+    since: str | None = Field(
+        None,
+        max_length=32,
+        description="a day (YYYY-MM-DD), a span back from as_of or today (7d, 2w), or 'last': "
+        "only what was added since this topic's last brief from this server",
+        examples=["7d"],
+    )
+    until: str | None = Day
+    as_of: str | None = AsOf
+    source: list[str] = Outlets
+    limit: int = Field(5, ge=1, le=50, description="at most this many stories")
+
+    def options(self) -> dict[str, Any]:
+        """`NewsQA.brief`'s and `NewsQA.timeline`'s keyword arguments; an empty form field
+        means 'not given'."""
+        return {
+            "limit": self.limit,
+            "since": self.since or None,
+            "until": self.until or None,
+            "as_of": self.as_of or None,
+            "source": self.source or None,
+        }
+
+    def brief(self, newsqa: NewsQA) -> Brief:
+        return newsqa.brief(self.topic, **self.options())
+
+    def timeline(self, newsqa: NewsQA) -> Timeline:
+        return newsqa.timeline(self.topic, **self.options())
 
 
 class Source(BaseModel):

@@ -5,6 +5,10 @@
 
 const $ = (id) => document.getElementById(id);
 const CITE_MARKER = /\[(\d+)\]/g;
+const ASK_CITES = "cite";
+const NEWS_CITES = "news-cite";
+const MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
+  "September", "October", "November", "December"];
 
 function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
@@ -189,7 +193,7 @@ function showAnswer(answer) {
   $("result").classList.toggle("is-abstained", answer.abstained);
   $("abstained").hidden = !answer.abstained;
   $("answer-text").hidden = answer.abstained;
-  $("answer-text").replaceChildren(...answerNodes(answer.answer, answer.citations, answer.short_answer));
+  $("answer-text").replaceChildren(...answerParagraphs(answer));
   const seconds = ((answer.timings_ms && answer.timings_ms.total) || 0) / 1000;
   $("answer-meta").textContent = `${answer.model} · ${seconds.toFixed(2)} s`;
   $("citations-heading").hidden = answer.citations.length === 0;
@@ -201,8 +205,15 @@ function showAnswer(answer) {
   $("passages").replaceChildren(...answer.passages.map(passageItem));
 }
 
-// The answer with its citations as links; the short answer it opens with stands out.
-function answerNodes(text, citations, short) {
+// A brief-shaped answer is a paragraph per story, split on blank lines; the short answer can only
+// open the first.
+function answerParagraphs(answer) {
+  return answer.answer.split(/\n\s*\n/).map((part, i) =>
+    el("p", {}, ...answerNodes(part, answer.citations, i === 0 ? answer.short_answer : null)));
+}
+
+// The answer with its citations as links into `list`; the short answer it opens with stands out.
+function answerNodes(text, citations, short, list = ASK_CITES) {
   const cited = new Set(citations.map((c) => c.n));
   const nodes = [];
   let last = 0;
@@ -214,27 +225,28 @@ function answerNodes(text, citations, short) {
     if (match.index < last) continue;
     nodes.push(document.createTextNode(text.slice(last, match.index)));
     const n = Number(match[1]);
-    nodes.push(cited.has(n) ? citeLink(n) : document.createTextNode(match[0]));
+    nodes.push(cited.has(n) ? citeLink(n, list) : document.createTextNode(match[0]));
     last = match.index + match[0].length;
   }
   nodes.push(document.createTextNode(text.slice(last)));
   return nodes;
 }
 
-function citeLink(n) {
-  const link = el("a", { class: "cite", href: `#cite-${n}`, "aria-label": `source ${n}` }, `[${n}]`);
+// A citation marker; `list` names the sources list it points into (the answer's or the brief's).
+function citeLink(n, list = ASK_CITES) {
+  const link = el("a", { class: "cite", href: `#${list}-${n}`, "aria-label": `source ${n}` }, `[${n}]`);
   link.addEventListener("click", (event) => {
     event.preventDefault();
-    highlight(n);
+    highlight(n, list);
   });
   return link;
 }
 
-function highlight(n) {
+function highlight(n, list) {
   for (const item of document.querySelectorAll(".citations .highlighted")) {
     item.classList.remove("highlighted");
   }
-  const target = $(`cite-${n}`);
+  const target = $(`${list}-${n}`);
   target.classList.add("highlighted");
   target.scrollIntoView({ behavior: "smooth", block: "center" });
   target.focus({ preventScroll: true });
@@ -246,10 +258,10 @@ function firstMarker(text) {
 }
 
 // A cited passage; the short answer, where it stands in this passage, highlighted.
-function citationItem(citation, short) {
+function citationItem(citation, short, list = ASK_CITES) {
   return el(
     "li",
-    { id: `cite-${citation.n}`, tabindex: "-1", value: String(citation.n) },
+    { id: `${list}-${citation.n}`, tabindex: "-1", value: String(citation.n) },
     el("div", { class: "source-line" }, titleLink(citation.title, citation.url), " ",
       byline(citation.source, citation.published)),
     el("blockquote", { class: "passage" }, ...marked(citation.text, short)),
@@ -272,6 +284,99 @@ function passageItem(passage) {
       byline(outlets, passage.published)),
     el("blockquote", { class: "passage" }, passage.text),
   );
+}
+
+// Briefs and timelines: the stories about a topic, their lines citing the sources listed below.
+
+async function showNews(kind) {
+  if (!$("brief-form").reportValidity()) return;
+  const params = new URLSearchParams({ topic: $("topic").value.trim() });
+  if ($("brief-since").value.trim()) params.set("since", $("brief-since").value.trim());
+  setNewsBusy(true);
+  setStatus($("news-status"), "Reading the stories…");
+  try {
+    const made = await api(`/api/${kind}?${params}`);
+    const shown = kind === "brief" ? made.stories.map((story) => storyItem(story, made.citations)) : timelineNodes(made);
+    const count = kind === "brief" ? made.stories.length : made.events.length;
+    $("news-body").replaceChildren(...(count ? shown : []));
+    $("news-note").hidden = !made.note;
+    $("news-note").textContent = made.note || "";
+    $("news-citations-heading").hidden = made.citations.length === 0;
+    $("news-citations").replaceChildren(...made.citations.map((c) => citationItem(c, null, NEWS_CITES)));
+    $("news-result").hidden = false;
+    setStatus($("news-status"), kind === "brief" ? counted(count, "story", "stories")
+      : `${counted(count, "event", "events")}, oldest first.`);
+  } catch (error) {
+    $("news-result").hidden = true;
+    setStatus($("news-status"), error.message, true);
+  } finally {
+    setNewsBusy(false);
+  }
+}
+
+function setNewsBusy(busy) {
+  $("brief").disabled = busy;
+  $("timeline").disabled = busy;
+}
+
+function counted(n, one, many) {
+  return n ? `${n} ${n === 1 ? one : many}` : `No ${many}`;
+}
+
+function daySaid(published) {
+  const match = /^(\d{4})-(\d{2})-(\d{2})/.exec(published || "");
+  return match ? `${Number(match[3])} ${MONTHS[Number(match[2]) - 1]} ${match[1]}` : "undated";
+}
+
+function cites(numbers) {
+  return numbers.flatMap((n) => [" ", citeLink(n, NEWS_CITES)]);
+}
+
+// A story: its headline, dates, outlets, the summary the server's answer model wrote (if it has
+// one), what happened, and the figures its articles differ on.
+function storyItem(story, citations) {
+  const days = [...new Set([story.first_published, story.last_published].filter(Boolean))];
+  const about = [
+    days.length ? days.map(daySaid).join(" – ") : "undated",
+    story.outlets.join(", ") || "outlet unknown",
+    counted(story.articles.length, "article", "articles"),
+  ];
+  const articles = story.articles.map((a) =>
+    el("li", {}, titleLink(a.title, a.url), " ", byline(a.outlets.join(", "), a.published)));
+  return el(
+    "article",
+    { class: "story" },
+    el("h3", {}, story.headline),
+    el("p", { class: "meta" }, about.join(" · ")),
+    story.summary ? el("p", { class: "summary" }, ...answerNodes(story.summary, citations, null, NEWS_CITES))
+      : null,
+    el("ul", { class: "story-lines" }, ...story.lines.map((line) =>
+      el("li", {}, el("span", { class: "when" }, `${daySaid(line.published)}: `), line.text,
+        ...cites(line.cited)))),
+    ...story.disagreements.map(differItem),
+    el("details", {}, el("summary", {}, "Its articles"), el("ul", { class: "sources" }, ...articles)),
+  );
+}
+
+// "Figures differ on cost: £3.2 million (Harrowgate Herald, 6 February 2025) [2]; ...".
+function differItem(disagreement) {
+  const figures = disagreement.figures.flatMap((figure, i) => {
+    const where = [figure.source, figure.published && daySaid(figure.published)].filter(Boolean);
+    return [i ? "; " : "", el("strong", {}, figure.text), where.length ? ` (${where.join(", ")})` : "",
+      ...cites([figure.cited])];
+  });
+  return el("p", { class: "differ" }, `Figures differ on ${disagreement.what}: `, ...figures);
+}
+
+function timelineNodes(timeline) {
+  const events = timeline.events.map((event) => el(
+    "li",
+    {},
+    el("span", { class: "when" }, daySaid(event.published)),
+    el("div", {}, event.line.text, ...cites(event.line.cited)),
+    el("div", { class: "byline" }, event.outlets.join(", ") || "outlet unknown"),
+  ));
+  return [el("ol", { class: "events" }, ...events), ...timeline.disagreements.map(differItem)];
 }
 
 // The store
@@ -390,6 +495,11 @@ async function loadModels() {
 
 document.addEventListener("DOMContentLoaded", () => {
   $("ask-form").addEventListener("submit", ask);
+  $("brief-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    showNews("brief");
+  });
+  $("timeline").addEventListener("click", () => showNews("timeline"));
   $("new-thread").addEventListener("click", newThread);
   $("add-form").addEventListener("submit", addArticles);
   loadSources();
