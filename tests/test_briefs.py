@@ -195,3 +195,12 @@ def test_an_answer_from_a_story_of_one_article_is_left_as_it_was(demo_store):
 
     answer = NewsQA(store=demo_store).ask("How many jobs will Lumenfold create at its new hub?")
     assert "120" in answer.short_answer and "Figures differ" not in answer.answer
+
+
+def test_an_outlet_filter_keeps_a_story_to_that_outlets_articles(demo_store):
+    brief = run_json(
+        "brief", "Kellan Bridge", "--store", demo_store, "--source", "Aldwen Valley Post"
+    )
+    assert brief["stories"]
+    for story in brief["stories"]:
+        assert all("Aldwen Valley Post" in a["outlets"] for a in story["articles"])

@@ -38,7 +38,7 @@ from tests.conftest import DEMO, read_jsonl  # noqa: E402
 NEWSQA = Path(sys.executable).with_name("newsqa")
 QUESTION = "Who won the Quayside ward by-election?"
 SECRET = "sk-test-never-show-this-0123456789"
-READ_TOOLS = ["ask", "search", "sources", "stats"]
+READ_TOOLS = ["ask", "search", "sources", "stats", "brief", "timeline"]
 BOUND = 600  # seconds a whole session may take before the test fails instead of hanging
 
 

@@ -104,12 +104,6 @@ def test_timeline_gives_the_events_in_date_order(client: TestClient, demo_store:
     assert without_timings(body) == json.loads(json.dumps(without_timings(expected)))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="index_store.stories.book.StoryBook opens its SQLite connection without "
-    "check_same_thread=False (the ledger's has it), so the shared reader's story book fails on "
-    "any request thread but the one that opened it",
-)
 def test_briefs_asked_at_once_are_all_answered(client: TestClient):
     """Requests run on several worker threads that share one reader, in turn."""
 

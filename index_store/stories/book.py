@@ -58,7 +58,7 @@ class StoryBook:
     """Read and write the stories file; `keyed` names what its vectors came from."""
 
     def __init__(self, path: Path) -> None:
-        self._db = sqlite3.connect(path, timeout=60, isolation_level=None)
+        self._db = sqlite3.connect(path, timeout=60, isolation_level=None, check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.executescript(_SCHEMA)
 

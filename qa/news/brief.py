@@ -66,6 +66,8 @@ def find_stories(
     chosen: dict[int, list[Member]] = {}
     for story_id in ranked:
         shown = [m for m in members[story_id] if in_period(m.epoch, filters)]
+        if filters.sources:
+            shown = [m for m in shown if _from_outlets(store, m.article_id, filters.sources)]
         if new_ids is not None and not any(m.article_id in new_ids for m in shown):
             continue
         if shown:
@@ -200,6 +202,12 @@ def records_of(store: Store, groups: Iterable[list[Member]]) -> dict[str, Articl
             if record is not None:
                 records[member.article_id] = record
     return records
+
+
+def _from_outlets(store: Store, article_id: str, outlets: tuple[str, ...]) -> bool:
+    """Whether the article, or a syndicated copy of it, is from one of the outlets."""
+    record = store.ledger.article(article_id)
+    return record is not None and bool(set(outlets_of(record)) & set(outlets))
 
 
 def in_period(epoch: int | None, filters: Filters) -> bool:
