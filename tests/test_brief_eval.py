@@ -55,7 +55,7 @@ def brief_run(demo_store, tmp_path_factory):
     return summary, folder / "run"
 
 
-def test_make_briefs_writes_the_week_before_each_question_on_its_subject(tmp_path):
+def test_make_briefs_writes_the_month_before_each_question_on_its_subject(tmp_path):
     out = tmp_path / "briefs.jsonl"
     result = run("eval", "make-briefs", SOURCE, "-o", out)
     assert result.exit_code == 0, result.output
@@ -67,7 +67,7 @@ def test_make_briefs_writes_the_week_before_each_question_on_its_subject(tmp_pat
             "id": "kellan-cost-brief",
             "brief": "Kellan Bridge",
             "as_of": "2025-05-25",
-            "since": "2025-05-18",
+            "since": "2025-04-25",
             "answer_docs": [REOPENING],
             "expect_abstain": False,
             "question": "How much did the repairs to Kellan Bridge finally cost?",
@@ -158,3 +158,17 @@ def test_a_bad_brief_row_is_one_line_naming_its_field(demo_store, tmp_path, chan
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [f"error: {suite}:2: {reason}"]
     assert not (tmp_path / "r").exists() and "Traceback" not in result.output
+
+
+def test_a_question_naming_only_a_place_is_briefed_on_what_it_asks_about_there():
+    from qa.news.brief_suite import briefs
+
+    row = {
+        "id": "hub",
+        "question": "Which company will build an engineering hub in Harrowgate?",
+        "expect_abstain": False,
+        "as_of": "2025-02-01",
+    }
+    (made,) = briefs([row])
+    assert made["brief"] == "engineering hub Harrowgate"
+    assert made["since"] == "2025-01-02"

@@ -140,16 +140,17 @@ def make_briefs(
     suite: Annotated[Path, typer.Argument(help="A suite (JSONL) to turn into briefs.")],
     out: Annotated[Path, typer.Option("-o", "--out", help="The brief suite to write.")],
 ) -> None:
-    """Write a brief suite: each question becomes a brief of the week before its as-of date on
+    """Write a brief suite: each question becomes a brief of the month before its as-of date on
     the question's subject, scored on whether its stories show the question's answer articles.
 
     The topic is the question's named entities (spaCy; not dates,
     amounts or nationalities), joined by ", "; when it names nothing,
-    its nouns but the one the wh-word asks for ("which city").
-    A question with neither is skipped. The brief covers the 7 days
-    before as_of (the whole store for a question without a date).
+    or only places, its nouns but the one the wh-word asks for
+    ("which city") come first. A question with neither is skipped.
+    The brief covers the 30 days before as_of (the grounded suites'
+    window for answer articles; the whole store without a date).
     Rows: {"id": ID-brief, "brief": TOPIC, "as_of", "since": as_of
-    minus 7 days, "answer_docs", "expect_abstain", "question", "type"}.
+    minus 30 days, "answer_docs", "expect_abstain", "question", "type"}.
     """
     import json
 

@@ -6,6 +6,11 @@ same unit (the same currency, both percentages, or the same counted noun) and th
 them share at least SHARED_WORDS content words ("the repairs are expected to cost £3.2 million"
 and "the final cost of the repairs has risen to £4.1 million" share "cost" and "repair"). When
 their values differ, the story's articles disagree, or the figure changed between them.
+
+Words every sentence has ("about", "have", "from") say nothing of what a figure is, so the
+context holds only words rarer than FUNCTION_ZIPF. Figures more than MAX_RATIO apart are taken
+to be of different things (a monthly income and a company's value), and a range ("between $3.6
+billion and $3.8 billion", "20-30%") is no pair of differing figures.
 """
 
 from __future__ import annotations
@@ -13,12 +18,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from index_store.terms import terms
+from index_store.terms import terms, words
 
 SHARED_WORDS = 2
 WINDOW_WORDS = 8
 """Words either side of a figure that say what it is a figure of."""
 MOST_PER_STORY = 3
+FUNCTION_ZIPF = 6.0
+MAX_RATIO = 3.0
+_RANGE_GAP = re.compile(r"\s*(?:-|–|—|to|and|or)\s*", re.IGNORECASE)
 
 _SCALE = {
     "thousand": 1e3,
@@ -112,8 +120,8 @@ def figures_in(article_id: str, text: str) -> list[Found]:
 
 def differing(articles: list[list[Found]]) -> list[list[Found]]:
     """Groups of figures about the same thing that differ, one per article in the given order
-    (oldest article first), each differing from the one before; most shared context first; at
-    most MOST_PER_STORY groups."""
+    (oldest article first), each differing from the one before and about the same thing as
+    every other; most shared context first; at most MOST_PER_STORY groups."""
     groups: list[tuple[int, list[Found]]] = []
     for i, earlier in enumerate(articles):
         for later in articles[i + 1 :]:
@@ -121,11 +129,13 @@ def differing(articles: list[list[Found]]) -> list[list[Found]]:
             if pair is None:
                 continue
             shared, first, second = pair
-            group = next((g for _, g in groups if _same_thing(g[-1], first)), None)
+            group = next((g for _, g in groups if first in g), None)
             if group is None:
                 groups.append((shared, [first, second]))
-            elif all(f.article_id != second.article_id for f in group) and not _same_value(
-                group[-1].value, second.value
+            elif (
+                all(f.article_id != second.article_id for f in group)
+                and all(_same_thing(f, second) for f in group)
+                and not _same_value(group[-1].value, second.value)
             ):
                 group.append(second)
     groups.sort(key=lambda g: -g[0])
@@ -151,7 +161,8 @@ def _best_pair(earlier: list[Found], later: list[Found]) -> tuple[int, Found, Fo
 
 
 def _same_thing(a: Found, b: Found) -> bool:
-    return a.unit == b.unit and len(a.context & b.context) >= SHARED_WORDS
+    near = max(a.value, b.value) <= MAX_RATIO * max(min(a.value, b.value), 1e-9)
+    return a.unit == b.unit and near and len(a.context & b.context) >= SHARED_WORDS
 
 
 def _same_value(a: float, b: float) -> bool:
@@ -179,7 +190,20 @@ def _in_sentence(article_id: str, sentence: str, start: int) -> list[Found]:
                     article_id, start + match.start(), match.group(0).strip(), unit, value, context
                 )
             )
-    return sorted(found, key=lambda f: f.offset)
+    found.sort(key=lambda f: f.offset)
+    ranged = _in_ranges(found, sentence, start)
+    return [f for f in found if f.offset not in ranged]
+
+
+def _in_ranges(found: list[Found], sentence: str, start: int) -> set[int]:
+    """Offsets of the figures that are ends of a range: two of one unit with only "-", "to",
+    "and" or "or" between them."""
+    ends = set()
+    for a, b in zip(found, found[1:]):
+        between = sentence[a.offset - start + len(a.text) : b.offset - start]
+        if a.unit == b.unit and _RANGE_GAP.fullmatch(between):
+            ends |= {a.offset, b.offset}
+    return ends
 
 
 def _counts_a_thing(match: re.Match, noun: str) -> bool:
@@ -201,7 +225,11 @@ def _value(match: re.Match) -> float | None:
 
 
 def _context(sentence: str, start: int, end: int, unit: str) -> frozenset[str]:
+    """The content words within WINDOW_WORDS of the figure, stemmed."""
+    from wordfreq import zipf_frequency
+
     before = sentence[:start].split()[-WINDOW_WORDS:]
     after = sentence[end:].split()[:WINDOW_WORDS]
-    words = terms(" ".join(before + after))
-    return frozenset(w for w in words if not any(c.isdigit() for c in w)) - set(terms(unit))
+    plain = [w for w in words(" ".join(before + after)) if not any(c.isdigit() for c in w)]
+    content = [w for w in plain if zipf_frequency(w, "en") < FUNCTION_ZIPF]
+    return frozenset(terms(" ".join(content))) - set(terms(unit))
