@@ -204,3 +204,25 @@ def test_an_outlet_filter_keeps_a_story_to_that_outlets_articles(demo_store):
     assert brief["stories"]
     for story in brief["stories"]:
         assert all("Aldwen Valley Post" in a["outlets"] for a in story["articles"])
+
+
+@pytest.mark.parametrize(
+    ("earlier", "later"),
+    [
+        (
+            "The firm plans to spend between $3.6 billion and $3.8 billion on new plants.",
+            "The firm plans to spend $3.6 billion on new plants this year.",
+        ),
+        (
+            "She makes about $1,000 a month from the app, she said.",
+            "Its owner values the app at about $300 billion, she said.",
+        ),
+        (
+            "It is more than 20% from what they have had.",
+            "It is more than 75% from what they have had.",
+        ),
+    ],
+    ids=["range", "far-apart", "only-common-words"],
+)
+def test_figures_of_different_things_are_no_disagreement(earlier, later):
+    assert differing([figures_in("a", earlier), figures_in("b", later)]) == []
