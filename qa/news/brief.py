@@ -55,7 +55,11 @@ def find_stories(
     """The stories about `topic` in the period (best match first), with their members in the
     period, oldest first; `new_ids`: only stories with one of these articles (`--since last`)."""
     retrieved = retrieve(store, settings, topic, BRIEF_PASSAGES, filters, stages)
-    about = [p for p in retrieved.passages if about_subject(topic, f"{p.title}\n{p.text}")]
+    about = [
+        p
+        for p in retrieved.passages
+        if about_subject(topic, f"{p.title}\n{p.text}", whole_names=True)
+    ]
     passages: dict[str, list[Passage]] = {}
     for passage in about:
         passages.setdefault(passage.article_id, []).append(passage)

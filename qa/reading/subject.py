@@ -37,15 +37,17 @@ def subject_terms(question: str) -> tuple[frozenset[str], ...]:
     return tuple(dict.fromkeys(g for g in groups if g))
 
 
-def about_subject(question: str, text: str) -> bool:
+def about_subject(question: str, text: str, *, whole_names: bool = False) -> bool:
     """Whether `text` (a passage's title and text) names SUBJECT_SHARE of the question's subject,
     by weight (rarer names weigh more; a name counts when any of its words is there: "Trump"
-    for "Donald Trump"); true when the subject is unknown."""
+    for "Donald Trump", or with `whole_names` only when all are: a brief on "Kanye West" is not
+    about the West); true when the subject is unknown."""
     groups = subject_terms(question)
     if not groups:
         return True
     weight = term_weights(question)
     weights = [max(weight.get(t, 1.0) for t in group) for group in groups]
     present = set(terms(text))
-    found = sum(w for group, w in zip(groups, weights) if group & present)
+    named = (lambda g: g <= present) if whole_names else (lambda g: bool(g & present))
+    found = sum(w for group, w in zip(groups, weights) if named(group))
     return found / sum(weights) >= SUBJECT_SHARE
