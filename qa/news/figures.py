@@ -10,11 +10,13 @@ their values differ, the story's articles disagree, or the figure changed betwee
 Words every sentence has ("about", "have", "from") say nothing of what a figure is, so the
 context holds only words rarer than FUNCTION_ZIPF. Figures more than MAX_RATIO apart are taken
 to be of different things (a monthly income and a company's value), and a range ("between $3.6
-billion and $3.8 billion", "20-30%") is no pair of differing figures.
+billion and $3.8 billion", "20-30%") is no pair of differing figures. Figures beside different
+names (arrests in Colorado and in Austin) are of different things.
 """
 
 from __future__ import annotations
 
+import calendar
 import re
 from dataclasses import dataclass
 
@@ -91,6 +93,11 @@ _NOT_COUNTED = frozenset(
     ]
 )
 """Words after a number that name no counted thing (times, distances, durations) or no noun."""
+_CALENDAR = frozenset(
+    name.lower()
+    for name in (*calendar.month_name, *calendar.month_abbr, *calendar.day_name, "Sept")
+    if name
+)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"'“])")
 
 
@@ -105,6 +112,7 @@ class Found:
     unit: str
     value: float
     context: frozenset[str]
+    names: frozenset[str] = frozenset()
 
 
 def figures_in(article_id: str, text: str) -> list[Found]:
@@ -149,10 +157,15 @@ def what_of(group: list[Found]) -> str:
 
 
 def _best_pair(earlier: list[Found], later: list[Found]) -> tuple[int, Found, Found] | None:
+    """The pair of figures, one per article, most alike in context that differ; a later value
+    the earlier article states too is the figure of something else both report (the price of
+    eggs beside that of chicken), not a new value."""
     best = None
     for a in earlier:
         for b in later:
             if not _same_thing(a, b) or _same_value(a.value, b.value):
+                continue
+            if any(e.unit == b.unit and _same_value(e.value, b.value) for e in earlier):
                 continue
             shared = len(a.context & b.context)
             if best is None or shared > best[0]:
@@ -162,7 +175,10 @@ def _best_pair(earlier: list[Found], later: list[Found]) -> tuple[int, Found, Fo
 
 def _same_thing(a: Found, b: Found) -> bool:
     near = max(a.value, b.value) <= MAX_RATIO * max(min(a.value, b.value), 1e-9)
-    return a.unit == b.unit and near and len(a.context & b.context) >= SHARED_WORDS
+    named_apart = bool(a.names and b.names and not a.names & b.names)
+    return (
+        a.unit == b.unit and near and not named_apart and len(a.context & b.context) >= SHARED_WORDS
+    )
 
 
 def _same_value(a: float, b: float) -> bool:
@@ -185,9 +201,16 @@ def _in_sentence(article_id: str, sentence: str, start: int) -> list[Found]:
                 continue
             taken.append((match.start(), match.end()))
             context = _context(sentence, match.start(), match.end(), unit)
+            names = _names_near(sentence, match.start(), match.end())
             found.append(
                 Found(
-                    article_id, start + match.start(), match.group(0).strip(), unit, value, context
+                    article_id,
+                    start + match.start(),
+                    match.group(0).strip(),
+                    unit,
+                    value,
+                    context,
+                    names,
                 )
             )
     found.sort(key=lambda f: f.offset)
@@ -222,6 +245,17 @@ def _value(match: re.Match) -> float | None:
         return None
     scale = (match.groupdict().get("scale") or "").lower()
     return number * _SCALE.get(scale, 1.0)
+
+
+def _names_near(sentence: str, start: int, end: int) -> frozenset[str]:
+    """Capitalised words within WINDOW_WORDS of the figure, but the sentence's first word and
+    the names of months and days: who or where the figure is of ("17 arrests" in Colorado and
+    "13 arrests" in Austin are two counts)."""
+    before = sentence[:start].split()
+    first = 1 if len(before) > 0 and sentence.startswith(before[0]) else 0
+    near = before[first:][-WINDOW_WORDS:] + sentence[end:].split()[:WINDOW_WORDS]
+    found = {w.strip(".,;:!?\"'()’“”").lower() for w in near if w[:1].isupper()}
+    return frozenset(w for w in found if w and w not in _CALENDAR)
 
 
 def _context(sentence: str, start: int, end: int, unit: str) -> frozenset[str]:
