@@ -234,3 +234,10 @@ def test_an_outlet_filter_keeps_a_story_to_that_outlets_articles(demo_store):
 )
 def test_figures_of_different_things_are_no_disagreement(earlier, later):
     assert differing([figures_in("a", earlier), figures_in("b", later)]) == []
+
+
+def test_a_bare_name_is_briefed_on_the_stories_naming_it_from_their_lead(demo_store):
+    brief = run_json("brief", "Lumenfold", "--store", demo_store)
+    (story,) = brief["stories"]
+    (line,) = story["lines"]
+    assert line["text"].startswith("Lumenfold") and "120 jobs" in line["text"]

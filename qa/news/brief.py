@@ -55,11 +55,7 @@ def find_stories(
     """The stories about `topic` in the period (best match first), with their members in the
     period, oldest first; `new_ids`: only stories with one of these articles (`--since last`)."""
     retrieved = retrieve(store, settings, topic, BRIEF_PASSAGES, filters, stages)
-    about = [
-        p
-        for p in retrieved.passages
-        if about_subject(topic, f"{p.title}\n{p.text}", whole_names=True)
-    ]
+    about = [p for p in retrieved.passages if about_topic(topic, f"{p.title}\n{p.text}")]
     passages: dict[str, list[Passage]] = {}
     for passage in about:
         passages.setdefault(passage.article_id, []).append(passage)
@@ -119,23 +115,20 @@ def build_brief(
 
 
 def article_line(record: ArticleRecord, found: Found, citer: Citer) -> Line:
-    """What an article says happened: its opening sentence when that is about the topic, else
-    its best retrieved sentence about it."""
+    """What an article says happened: its first sentence about the topic near its start (news
+    leads with it), else its best retrieved sentence about it, else its opening."""
     from qa.reading.sentences import rank_sentences
 
-    opening = citer.opening(record)
-    if opening is not None and about_subject(found.topic, opening[1]):
-        chunk_id, sentence = opening
-    else:
+    lead = citer.opening(record, lambda sentence: about_topic(found.topic, sentence))
+    if lead is None:
         own = found.passages.get(record.id, [])
         ranked = rank_sentences(found.topic, own, found.retrieved.asked) if own else []
-        best = next((s for s in ranked if about_subject(found.topic, s.text)), None)
-        if best is not None:
-            chunk_id, sentence = own[best.passage_index].chunk_id, best.text
-        elif opening is not None:
-            chunk_id, sentence = opening
-        else:
-            chunk_id, sentence = own[0].chunk_id, own[0].text
+        best = next((s for s in ranked if about_topic(found.topic, s.text)), None)
+        lead = (own[best.passage_index].chunk_id, best.text) if best else citer.opening(record)
+    if lead is None:
+        passage = found.passages[record.id][0]
+        lead = (passage.chunk_id, passage.text)
+    chunk_id, sentence = lead
     return Line(sentence, (citer.cite(record, chunk_id),), record.published)
 
 
@@ -195,6 +188,17 @@ def outlets_of(record: ArticleRecord) -> tuple[str, ...]:
     """The outlet of an article and of its syndicated copies."""
     found = (record.source, *(source for source, _ in record.also_in))
     return tuple(dict.fromkeys(o for o in found if o))
+
+
+def about_topic(topic: str, text: str) -> bool:
+    """Whether the text names the topic: the whole of each of its names (`qa.reading.subject`),
+    or, for a topic spaCy finds no subject in (a bare "Lumenfold"), every word of it."""
+    from index_store.terms import terms
+    from qa.reading.subject import subject_terms
+
+    if subject_terms(topic):
+        return about_subject(topic, text, whole_names=True)
+    return set(terms(topic)) <= set(terms(text))
 
 
 def records_of(store: Store, groups: Iterable[list[Member]]) -> dict[str, ArticleRecord]:

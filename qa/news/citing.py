@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 from index_store.ledger import Ledger
@@ -10,6 +11,7 @@ from qa.reading.sentences import passage_sentences
 from qa.types import Citation, Passage
 
 OPENING_MIN_WORDS = 6
+OPENING_CHUNKS = 2
 
 
 class Citer:
@@ -60,16 +62,20 @@ class Citer:
         record = self._ledger.article(cited.article_id)
         return replace(as_passage(record, chunk), rank=n)
 
-    def opening(self, record: ArticleRecord) -> tuple[str, str] | None:
-        """(chunk id, sentence) of the article's first quotable statement of some length (a
-        question, "Could it become a Category 5 storm?", says nothing happened)."""
-        for chunk in self._chunks_of(record.id)[:1]:
+    def opening(
+        self, record: ArticleRecord, keep: Callable[[str], bool] = lambda _: True
+    ) -> tuple[str, str] | None:
+        """(chunk id, sentence) of the article's first quotable statement of some length that
+        `keep` accepts, in its first OPENING_CHUNKS chunks (a question, "Could it become a
+        Category 5 storm?", says nothing happened)."""
+        for chunk in self._chunks_of(record.id)[:OPENING_CHUNKS]:
             passage = as_passage(record, chunk)
             for sentence, allowed in passage_sentences(passage):
                 if (
                     allowed
                     and len(sentence.split()) >= OPENING_MIN_WORDS
                     and not sentence.endswith("?")
+                    and keep(sentence)
                 ):
                     return chunk.chunk_id, sentence
         return None
