@@ -116,7 +116,7 @@ def test_a_question_about_what_no_article_covers_is_refused(demo_store):
     answer = ask_json(demo_store, "What is the latest on the ferry?")
     assert answer["abstained"] is True
     assert answer["short_answer"] is None
-    assert answer["answer"] == "The articles do not answer this question."
+    assert answer["answer"].startswith("The articles do not answer this question.")
 
 
 def test_the_terminal_shows_the_short_answer_on_its_own_line_then_its_sentence(demo_store):

@@ -65,9 +65,11 @@ def _answer(question, text, citations, passages, model, shape) -> Answer:
 
 
 def _nothing(question, note, passages, model, shape) -> Answer:
+    from qa.models.base import ABSTAIN_PHRASE
+
     return Answer(
         question=question,
-        answer=note,
+        answer=f"{ABSTAIN_PHRASE} {note}".strip(),
         abstained=True,
         model=model,
         passages=tuple(passages),
