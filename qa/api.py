@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from qa.conversation.references import Earlier, Standalone
     from qa.news.shapes import NewsShape
     from qa.news.summaries import Answerer
-    from qa.news.types import Brief, Timeline
+    from qa.news.types import Brief, NewsOptions, Timeline
     from qa.retrieval.retrieve import Retrieved, Stages
 
 
@@ -229,21 +229,14 @@ class NewsQA:
                 yield event
 
     def brief(
-        self,
-        topic: str,
-        *,
-        limit: int = 5,
-        since: str | date | None = None,
-        until: str | date | None = None,
-        as_of: str | date | None = None,
-        source: str | Iterable[str] | None = None,
-        model: str | None = None,
+        self, topic: str, *, model: str | None = None, **options: Unpack[NewsOptions]
     ) -> Brief:
         """The stories about `topic`, newest first, each with its dated headline, outlets, what
         happened (cited) and the figures its articles give differently; with an answer LLM
-        (`model`, or the configured one), a short cited summary of each. `since`: a day, a span
-        before `as_of` or today ("7d", "2w"), or "last": only what was added since this topic's
-        last brief from this store."""
+        (`model`, or the configured one), a short cited summary of each. Options: `limit`
+        stories (5), `since` (a day, a span before `as_of` or today such as "7d", or "last":
+        only what was added since this topic's last brief from this store), `until`, `as_of`,
+        `source`."""
         from qa.news.brief import build_brief
 
         settings = self.settings.for_call(model=model)
@@ -252,23 +245,14 @@ class NewsQA:
             answerer = self._answerer(settings, filters)
             return build_brief(store, found, filters, started, answerer)
 
-        return self._news(topic, build, limit, since, until, as_of, source)
+        return self._news(topic, build, options)
 
-    def timeline(
-        self,
-        topic: str,
-        *,
-        limit: int = 5,
-        since: str | date | None = None,
-        until: str | date | None = None,
-        as_of: str | date | None = None,
-        source: str | Iterable[str] | None = None,
-    ) -> Timeline:
+    def timeline(self, topic: str, **options: Unpack[NewsOptions]) -> Timeline:
         """The events of the stories about `topic`, oldest first, one cited line each (an event
         several outlets reported is one line citing them all). Options as for `brief`."""
         from qa.news.timeline import build_timeline
 
-        return self._news(topic, build_timeline, limit, since, until, as_of, source)
+        return self._news(topic, build_timeline, options)
 
     def conversation(
         self,
@@ -387,17 +371,10 @@ class NewsQA:
         return answer_events(question, retrieved.passages, settings.model, context)
 
     def _news(
-        self,
-        topic: str,
-        build: Callable[..., Brief | Timeline],
-        limit: int,
-        since: str | date | None,
-        until: str | date | None,
-        as_of: str | date | None,
-        source: str | Iterable[str] | None,
+        self, topic: str, build: Callable[..., Brief | Timeline], options: NewsOptions
     ) -> Any:
         """A brief or a timeline (`build`) of the stories about a topic."""
-        from qa.news.brief import find_stories
+        from qa.news.brief import LIMIT, find_stories
         from qa.news.briefed import BriefedBook
         from qa.news.types import Brief
 
@@ -405,20 +382,24 @@ class NewsQA:
             raise BadQuestion("the topic is empty: name what to brief on, e.g. 'Kellan Bridge'")
         started = time.perf_counter()
         store = self._reader()
+        since, as_of = options.get("since"), options.get("as_of")
         new_ids, last = None, None
         if since == "last":
             last = BriefedBook.users().last(store.path, topic)
             new_ids = store.ledger.ingested_since(last) if last else None
             since = None
         filters = Filters.parse(
-            since=_since_day(since, as_of), until=until, as_of=as_of, source=source
+            since=_since_day(since, as_of),
+            until=options.get("until"),
+            as_of=as_of,
+            source=options.get("source"),
         )
         found = find_stories(
             store,
             self.settings,
             topic.strip(),
             filters,
-            limit=limit,
+            limit=options.get("limit", LIMIT),
             stages=self._stages,
             new_ids=new_ids,
         )

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -119,18 +120,9 @@ def make_followups(
 ) -> None:
     """Write a follow-up suite: each question naming a subject, asked as the second turn of a
     conversation that named it first ("...about Jimmy Carter?", then "...at their funeral?")."""
-    import json
-
-    from eval import load_suite
     from qa.conversation.followup_suite import followups
 
-    load_suite(suite)
-    rows = [json.loads(line) for line in suite.read_text().splitlines() if line.strip()]
-    made = list(followups(rows))
-    try:
-        out.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in made))
-    except OSError as error:
-        raise BadSetting(f"-o {out}: cannot write the follow-up suite ({error.strerror})") from None
+    rows, made = _derive_suite(suite, out, followups, "follow-up")
     typer.echo(f"{len(made)} follow-ups of {len(rows)} questions written to {out}")
 
 
@@ -152,23 +144,32 @@ def make_briefs(
     Rows: {"id": ID-brief, "brief": TOPIC, "as_of", "since": as_of
     minus 30 days, "answer_docs", "expect_abstain", "question", "type"}.
     """
-    import json
-
-    from eval import load_suite
     from qa.news.brief_suite import briefs
 
-    load_suite(suite)
-    rows = [json.loads(line) for line in suite.read_text().splitlines() if line.strip()]
-    made = list(briefs(rows))
-    try:
-        out.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in made))
-    except OSError as error:
-        raise BadSetting(f"-o {out}: cannot write the brief suite ({error.strerror})") from None
+    rows, made = _derive_suite(suite, out, briefs, "brief")
     skipped = len(rows) - len(made)
     typer.echo(
         f"{len(made)} briefs of {len(rows)} questions written to {out} "
         f"({skipped} naming no subject skipped)"
     )
+
+
+def _derive_suite(
+    suite: Path, out: Path, derive: Callable[[list[dict]], Iterable[dict]], kind: str
+) -> tuple[list[dict], list[dict]]:
+    """Read a checked suite, write the suite `derive` makes of its rows to `out`; returns both."""
+    import json
+
+    from eval import load_suite
+
+    load_suite(suite)
+    rows = [json.loads(line) for line in suite.read_text().splitlines() if line.strip()]
+    made = list(derive(rows))
+    try:
+        out.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in made))
+    except OSError as error:
+        raise BadSetting(f"-o {out}: cannot write the {kind} suite ({error.strerror})") from None
+    return rows, made
 
 
 @eval_app.command()

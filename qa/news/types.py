@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from datetime import date
+from typing import Any, TypedDict
 
 from qa.types import Citation
+
+
+class NewsOptions(TypedDict, total=False):
+    """What a brief or a timeline takes besides its topic (`NewsQA.brief`)."""
+
+    limit: int
+    since: str | date | None
+    until: str | date | None
+    as_of: str | date | None
+    source: str | Iterable[str] | None
 
 
 @dataclass(frozen=True)
