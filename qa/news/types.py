@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
-from datetime import date
-from typing import Any, TypedDict
+from typing import Any
 
+from qa.retrieval.filters import FilterOptions
 from qa.types import Citation
 
 
-class NewsOptions(TypedDict, total=False):
-    """What a brief or a timeline takes besides its topic (`NewsQA.brief`)."""
+class NewsOptions(FilterOptions, total=False):
+    """What a brief or a timeline takes besides its topic (`NewsQA.brief`): the filters (where
+    `since` may also be a span such as "7d", or "last") and at most `limit` stories."""
 
     limit: int
-    since: str | date | None
-    until: str | date | None
-    as_of: str | date | None
-    source: str | Iterable[str] | None
 
 
 @dataclass(frozen=True)
