@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -138,6 +139,9 @@ def test_demo_ingests_the_bundled_corpus_once_and_answers_with_citations(private
     assert again.exit_code == 0, again.output
     assert again.stdout.startswith(f"demo corpus in {store}: 0 added, 12 unchanged")
     assert "Ashdown" in again.stdout
+    suggested = re.search(r"^next: newsqa (brief .+?)   #", first.stdout, re.M)
+    brief = run(*shlex.split(suggested[1]))
+    assert brief.exit_code == 0 and "Figures differ on cost" in brief.stdout
 
 
 PAGES = {

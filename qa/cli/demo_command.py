@@ -40,6 +40,10 @@ def demo(
     )
     typer.echo(f"Q: {question}\n")
     typer.echo(render_answer(newsqa.ask(question)))
+    typer.echo(
+        f'\nnext: newsqa brief "Kellan Bridge" --store {newsqa.settings.store}'
+        "   # the stories on a topic, newest first"
+    )
     if answers_extractively(newsqa.settings.model):
         typer.echo(f"\n{_local_model_hint()}")
 
