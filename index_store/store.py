@@ -235,7 +235,8 @@ class Store:
         """The store's stories, caught up with the ledger first (`index_store.stories.sync`)."""
         from index_store.stories.sync import catch_up
 
-        book = catch_up(self, self.__dict__.get("_stories"))
+        with storage_errors(self.path):
+            book = catch_up(self, self.__dict__.get("_stories"))
         self.__dict__["_stories"] = book
         return book
 
@@ -282,7 +283,9 @@ def storage_errors(path: Path) -> Iterator[None]:
 
 
 _FULL_OR_READONLY = re.compile(
-    r"disk is full|readonly|read-only|no space left|permission denied|quota", re.IGNORECASE
+    r"disk is full|readonly|read-only|no space left|permission denied|quota"
+    r"|unable to open database file",
+    re.IGNORECASE,
 )
 _STORAGE_ERRNOS = {errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EPERM, errno.EDQUOT, errno.EFBIG}
 

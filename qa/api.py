@@ -357,9 +357,14 @@ class NewsQA:
     def _with_differing_figures(self, answer: Answer, filters: Filters) -> tuple[Answer, str]:
         """The answer with what its story's articles say differently about the figures it
         states (`qa.news.differing`), and the text that adds."""
+        from index_store.errors import StoreWriteError
         from qa.news.differing import with_differing_figures
 
-        told = with_differing_figures(answer, self._reader(), filters)
+        try:
+            told = with_differing_figures(answer, self._reader(), filters)
+        except StoreWriteError as error:
+            note = f"the figures of the answer's stories were not compared: {error}"
+            return replace(answer, notes=(*answer.notes, note)), ""
         return told, told.answer[len(answer.answer) :]
 
     def _answer_events(

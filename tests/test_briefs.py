@@ -241,3 +241,27 @@ def test_a_bare_name_is_briefed_on_the_stories_naming_it_from_their_lead(demo_st
     (story,) = brief["stories"]
     (line,) = story["lines"]
     assert line["text"].startswith("Lumenfold") and "120 jobs" in line["text"]
+
+
+def test_a_store_whose_folder_takes_no_new_file_still_answers_and_says_what_it_skipped(
+    demo_store, monkeypatch
+):
+    """A store shared read-only, made before stories existed: the stories file cannot be made,
+    so an answer is given without comparing figures (noted), and a brief is a one-line error."""
+    import sqlite3
+
+    from index_store.stories import book
+    from qa import NewsQA
+
+    def cannot_open(*args, **kwargs):
+        raise sqlite3.OperationalError("unable to open database file")
+
+    monkeypatch.setattr(book.StoryBook, "__init__", cannot_open)
+    answer = NewsQA(store=demo_store).ask("How many jobs will Lumenfold create at its new hub?")
+    assert answer.short_answer == "120"
+    assert any(
+        "not compared" in note and "make the folder writable" in note for note in answer.notes
+    )
+    result = runner.invoke(app, ["brief", "Kellan Bridge", "--store", str(demo_store)])
+    assert result.exit_code == 1 and "make the folder writable" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
