@@ -1,12 +1,12 @@
 """A brief: the stories about a topic in a period, newest first, each saying what happened.
 
 The topic is searched like a question (BRIEF_PASSAGES passages, so that several stories turn up);
-passages that are not about the topic's subject are dropped (`qa.reading.subject`), and what is
-left is grouped by the stories its articles belong to (`index_store.stories`). The LIMIT stories
-found first (the best match first) are shown, newest first, each with its articles in the period,
-its outlets, the opening of its newest article and of its first, and the figures its articles
-give differently (`figures`). Nothing about the topic gives no stories and a note, never other
-stories.
+passages that do not name the topic whole are dropped (`about_topic`), and what is left is
+grouped by the stories its articles belong to (`index_store.stories`). The LIMIT stories found
+first (the best match first) are shown, newest first, each with its articles in the period, its
+outlets, what its newest and its first article say of the topic first, and the figures its
+articles give differently (`figures`). Nothing about the topic gives no stories and a note,
+never other stories.
 """
 
 from __future__ import annotations
@@ -125,10 +125,7 @@ def article_line(record: ArticleRecord, found: Found, citer: Citer) -> Line:
         ranked = rank_sentences(found.topic, own, found.retrieved.asked) if own else []
         best = next((s for s in ranked if about_topic(found.topic, s.text)), None)
         lead = (own[best.passage_index].chunk_id, best.text) if best else citer.opening(record)
-    if lead is None:
-        passage = found.passages[record.id][0]
-        lead = (passage.chunk_id, passage.text)
-    chunk_id, sentence = lead
+    chunk_id, sentence = lead or citer.first_chunk(record)
     return Line(sentence, (citer.cite(record, chunk_id),), record.published)
 
 

@@ -80,6 +80,12 @@ class Citer:
                     return chunk.chunk_id, sentence
         return None
 
+    def first_chunk(self, record: ArticleRecord) -> tuple[str, str]:
+        """(chunk id, text) of the article's first chunk: what is left to quote of an article
+        without a quotable sentence."""
+        chunk = self._chunks_of(record.id)[0]
+        return chunk.chunk_id, chunk.text
+
     def chunk_at(self, record: ArticleRecord, offset: int) -> str:
         """The id of the article's chunk holding the character at `offset` of its text; of
         overlapping chunks, one already cited."""
