@@ -188,6 +188,7 @@ def test_an_answer_stating_a_figure_its_story_gives_differently_says_so(demo_sto
     cited = {c.n: c.published for c in answer.citations}
     marks = [int(n) for n in re.findall(r"\[(\d+)\]", said)]
     assert {cited[n] for n in marks} == {"2025-02-06", "2025-05-21"}
+    assert all(f"[{c.n}]" in answer.answer for c in answer.citations), "no citation unused"
 
 
 def test_an_answer_from_a_story_of_one_article_is_left_as_it_was(demo_store):

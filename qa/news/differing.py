@@ -9,6 +9,7 @@ inside the question's period.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from index_store.store import Store
@@ -40,4 +41,6 @@ def with_differing_figures(answer: Answer, store: Store, filters: Filters) -> An
     if not sentences:
         return answer
     text = answer.answer.rstrip() + "\n\n" + " ".join(sentences)
-    return replace(answer, answer=text, citations=citer.citations())
+    marked = {int(n) for n in re.findall(r"\[(\d+)\]", text)}
+    kept = tuple(c for c in citer.citations() if c in answer.citations or c.n in marked)
+    return replace(answer, answer=text, citations=kept)
