@@ -5,7 +5,8 @@ near enough in time, and when its title shares a distinctive word with the story
 few titles of the store use: "Kellan", "asteroid", not "Trump" or "news"); a very close article a
 few days away needs no shared word. Anything else starts a story of its own. Grouping one article
 looks only at the stories it could join, so it costs the same on the thousandth article as on the
-first, and it never regroups the past: a story only grows.
+first, and it never regroups the past: a story grows as articles arrive, and loses only the
+articles removed from the store.
 """
 
 from __future__ import annotations
@@ -29,8 +30,8 @@ STORY_SPAN_DAYS = 120
 """The longest a story may last, first article to last (a bridge closed in February and
 reopened in May is one story; a war or a trade dispute over a year is many)."""
 RARE_TITLE_SHARE = 0.005
-"""A title word used by at most this share of the store's titles (and at least by two, or by
-any when the store is small) is distinctive."""
+"""A title word used by at most this share of the store's titles (or, in a small store, by at
+most RARE_TITLE_MIN of them) is distinctive."""
 RARE_TITLE_MIN = 3
 
 
