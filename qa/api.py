@@ -485,11 +485,18 @@ def _chosen(filters: Filters | None, options: FilterOptions) -> Filters:
 
 def _since_day(since: str | date | None, as_of: str | date | None) -> str | date | None:
     """`since` as a day: a span ("7d", "2w") counts back from `as_of`, or from today."""
-    if isinstance(since, str) and re.fullmatch(r"\s*\d+\s*[dw]\s*", since):
+    if not isinstance(since, str) or not since.strip():
+        return since
+    if re.fullmatch(r"\s*\d+\s*[dw]\s*", since):
         days = int(since.strip()[:-1]) * (7 if since.strip().endswith("w") else 1)
         end = Filters.parse(as_of=as_of).as_of or date.today()
         return end - timedelta(days=days)
-    return since
+    try:
+        return date.fromisoformat(since.strip())
+    except ValueError:
+        raise BadQuestion(
+            f"since: '{since}' is not a date, use YYYY-MM-DD, a span such as 7d or 2w, or last"
+        ) from None
 
 
 def _ms_since(started: float) -> float:

@@ -109,7 +109,9 @@ def test_a_bad_since_is_one_line_naming_it(demo_store):
         app, ["brief", "Kellan Bridge", "--store", str(demo_store), "--since", "June"]
     )
     assert result.exit_code == 1
-    assert result.stderr.strip() == "error: since: 'June' is not a date, use YYYY-MM-DD"
+    assert result.stderr.strip() == (
+        "error: since: 'June' is not a date, use YYYY-MM-DD, a span such as 7d or 2w, or last"
+    )
 
 
 def test_figures_of_the_same_thing_that_differ_are_found_and_others_are_not():

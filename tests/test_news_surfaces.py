@@ -202,7 +202,9 @@ def test_the_mcp_news_tools_are_read_only_and_a_mistake_is_one_line(over_mcp):
         assert tools[name].annotations.read_only_hint is True
     assert {"stories", "citations", "note"} <= set(tools["brief"].output_schema["properties"])
     assert bad["is_error"] is True
-    assert bad["text"] == "since: 'x' is not a date, use YYYY-MM-DD"
+    assert (
+        bad["text"] == "since: 'x' is not a date, use YYYY-MM-DD, a span such as 7d or 2w, or last"
+    )
 
 
 # The page
