@@ -21,15 +21,13 @@ from collections.abc import Iterable, Iterator
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
+from qa.reading.subject import NOT_NAMES, asked_for
+
 if TYPE_CHECKING:
     from spacy.tokens import Doc, Span
 
 PERIOD = timedelta(days=30)
 """A grounded question's answer articles were published in the 30 days up to its date."""
-NOT_NAMES = frozenset(
-    {"DATE", "TIME", "CARDINAL", "ORDINAL", "QUANTITY", "MONEY", "PERCENT", "NORP"}
-)
-"""Entities that are no subject, as in `qa.reading.subject`."""
 PLACES = frozenset({"GPE", "LOC"})
 """Entities that say where, not what: a topic of places alone also takes the question's nouns."""
 
@@ -63,12 +61,10 @@ def subject_phrase(doc: Doc) -> str | None:
     names = _once([_without_possessive(e) for e in entities])
     if names and any(e.label_ not in PLACES for e in entities):
         return ", ".join(names)
-    asked_for = {t.head.i for t in doc if t.lower_ in ("which", "what") and t.dep_ == "det"}
+    asked = asked_for(doc)
     named = {t.i for e in doc.ents for t in e}  # names, and dates or amounts ("this week")
     nouns = [
-        t.text
-        for t in doc
-        if t.pos_ in ("NOUN", "PROPN") and t.i not in asked_for and t.i not in named
+        t.text for t in doc if t.pos_ in ("NOUN", "PROPN") and t.i not in asked and t.i not in named
     ]
     return " ".join(_once(nouns + names)) or None
 

@@ -10,13 +10,17 @@ when its title and text name at least SUBJECT_SHARE of it, by weight.
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from index_store.terms import terms
 from qa.reading.question_terms import term_weights
 
+if TYPE_CHECKING:
+    from spacy.tokens import Doc
+
 SUBJECT_SHARE = 0.5
 """Share of the subject's term weight a passage must hold to be about it."""
-_NOT_NAMES = frozenset(
+NOT_NAMES = frozenset(
     {"DATE", "TIME", "CARDINAL", "ORDINAL", "QUANTITY", "MONEY", "PERCENT", "NORP"}
 )
 """Entities that are no subject: amounts, times, and nationalities ("American grocery stores")."""
@@ -29,12 +33,18 @@ def subject_terms(question: str) -> tuple[frozenset[str], ...]:
     from qa.reading.language import parse
 
     (doc,) = parse([question])
-    names = [e.text for e in doc.ents if e.label_ not in _NOT_NAMES]
+    names = [e.text for e in doc.ents if e.label_ not in NOT_NAMES]
     if not names:
-        asked_for = {t.head.i for t in doc if t.lower_ in ("which", "what") and t.dep_ == "det"}
-        names = [t.text for t in doc if t.pos_ in ("NOUN", "PROPN") and t.i not in asked_for]
+        asked = asked_for(doc)
+        names = [t.text for t in doc if t.pos_ in ("NOUN", "PROPN") and t.i not in asked]
     groups = (frozenset(terms(name)) for name in names)
     return tuple(dict.fromkeys(g for g in groups if g))
+
+
+def asked_for(doc: Doc) -> set[int]:
+    """Token positions of the noun a "which"/"what" asks for ("which city"): what the question
+    wants, not what it is about."""
+    return {t.head.i for t in doc if t.lower_ in ("which", "what") and t.dep_ == "det"}
 
 
 def about_subject(question: str, text: str, *, whole_names: bool = False) -> bool:
