@@ -56,7 +56,6 @@ class Placed:
 
     story_id: int
     joined: bool
-    similarity: float
 
 
 COMMON_ZIPF = 5.0
@@ -92,7 +91,7 @@ class Grouper:
     def place(self, vector: np.ndarray, epoch: int | None, title: str) -> Placed:
         """Put one article (unit `vector`, published `epoch`, `title`) into a story."""
         words = title_terms(title)
-        best, similarity = self._closest(vector, epoch, words)
+        best = self._closest(vector, epoch, words)
         self.titles += 1
         for word in words:
             self.title_counts[word] = self.title_counts.get(word, 0) + 1
@@ -100,33 +99,28 @@ class Grouper:
             story = Story(self._next_id, vector.astype(np.float32), 1, epoch, epoch, set(words))
             self.stories[story.story_id] = story
             self._next_id += 1
-            return Placed(story.story_id, False, similarity)
+            return Placed(story.story_id, False)
         best.vector_sum = best.vector_sum + vector
         best.size += 1
         best.title_terms |= words
         if epoch is not None:
             best.first_epoch = min(best.first_epoch or epoch, epoch)
             best.last_epoch = max(best.last_epoch or epoch, epoch)
-        return Placed(best.story_id, True, similarity)
+        return Placed(best.story_id, True)
 
-    def _closest(
-        self, vector: np.ndarray, epoch: int | None, words: set[str]
-    ) -> tuple[Story | None, float]:
+    def _closest(self, vector: np.ndarray, epoch: int | None, words: set[str]) -> Story | None:
+        """The closest story the article belongs to, if any."""
         candidates = [s for s in self.stories.values() if _span_with(s, epoch) <= STORY_SPAN_DAYS]
         if not candidates:
-            return None, 0.0
-        centres = np.stack([s.centre() for s in candidates])
-        similarities = centres @ vector
-        best_similarity = 0.0
+            return None
+        similarities = np.stack([s.centre() for s in candidates]) @ vector
         for index in np.argsort(-similarities):
             similarity = float(similarities[index])
-            best_similarity = max(best_similarity, similarity)
             if similarity < JOIN_SIMILARITY:
-                break
-            story = candidates[index]
-            if self._belongs(story, similarity, epoch, words):
-                return story, similarity
-        return None, best_similarity
+                return None
+            if self._belongs(candidates[index], similarity, epoch, words):
+                return candidates[index]
+        return None
 
     def _belongs(self, story: Story, similarity: float, epoch: int | None, words: set[str]) -> bool:
         days = _days_apart(story, epoch)
