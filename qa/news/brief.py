@@ -34,12 +34,14 @@ LIMIT = 5
 
 @dataclass(frozen=True)
 class Found:
-    """What a search for a topic found: the passages about it, by story, best story first."""
+    """What a search for a topic found: the passages about it, by story, best story first;
+    `records`: the ledger's records read to choose members by outlet (`member_records`)."""
 
     topic: str
     retrieved: Retrieved
     stories: dict[int, list[Member]]
     passages: dict[str, list[Passage]]
+    records: dict[str, ArticleRecord] | None = None
 
 
 def find_stories(
@@ -64,17 +66,19 @@ def find_stories(
     ranked = list(dict.fromkeys(story_of[a] for a in passages if a in story_of))
     members = book.members_of(ranked)
     chosen: dict[int, list[Member]] = {}
+    read: dict[str, ArticleRecord] = {}
     for story_id in ranked:
         shown = [m for m in members[story_id] if in_period(m.epoch, filters)]
         if filters.sources:
-            shown = [m for m in shown if _from_outlets(store, m.article_id, filters.sources)]
+            read |= records_of(store, [shown])
+            shown = [m for m in shown if _from_outlets(read.get(m.article_id), filters.sources)]
         if new_ids is not None and not any(m.article_id in new_ids for m in shown):
             continue
         if shown:
             chosen[story_id] = shown
         if len(chosen) == limit:
             break
-    return Found(topic, retrieved, chosen, passages)
+    return Found(topic, retrieved, chosen, passages, read if filters.sources else None)
 
 
 def build_brief(
@@ -87,7 +91,7 @@ def build_brief(
     """The brief of what `find_stories` found; `summarise`: an answer LLM's, for a summary of
     each story (`summaries`)."""
     citer = Citer(store.ledger)
-    records = records_of(store, found.stories.values())
+    records = member_records(store, found)
     newest_first = sorted(
         found.stories.items(), key=lambda item: -max((m.epoch or 0) for m in item[1])
     )
@@ -209,9 +213,17 @@ def records_of(store: Store, groups: Iterable[list[Member]]) -> dict[str, Articl
     return records
 
 
-def _from_outlets(store: Store, article_id: str, outlets: tuple[str, ...]) -> bool:
+def member_records(store: Store, found: Found) -> dict[str, ArticleRecord]:
+    """The ledger's record of every member of the found stories: those a --source filter read
+    already, else read now."""
+    if found.records is None:
+        return records_of(store, found.stories.values())
+    groups = found.stories.values()
+    return {m.article_id: found.records[m.article_id] for group in groups for m in group}
+
+
+def _from_outlets(record: ArticleRecord | None, outlets: tuple[str, ...]) -> bool:
     """Whether the article, or a syndicated copy of it, is from one of the outlets."""
-    record = store.ledger.article(article_id)
     return record is not None and bool(set(outlets_of(record)) & set(outlets))
 
 
