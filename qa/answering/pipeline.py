@@ -70,14 +70,33 @@ def answer_events(
 
 def with_short_answer(answer: Answer) -> Answer:
     """The answer with its short answer: its first claim, or for a long one the span of it that
-    the question asks for. Every model is read the same way."""
+    the question asks for, a short name given in full as its article gives it
+    (`full_names`). Every model is read the same way."""
+    from qa.reading.full_names import full_name
     from qa.reading.short_answer import short_of
 
     found = [] if answer.abstained else claims(answer.answer)
     if not found:
         return answer
     short = short_of(answer.question, expected_kind(answer.question), found[0].text)
-    return replace(answer, short_answer=short)
+    full = full_name(short, _cited_articles(answer, found[0].cited))
+    text = answer.answer
+    if full != short and short == found[0].text and text.startswith(short):
+        text = full + text[len(short) :]
+    return replace(answer, answer=text, short_answer=full)
+
+
+def _cited_articles(answer: Answer, cited: tuple[int, ...]) -> list[str]:
+    """The passages a claim cites, then the other retrieved passages of their articles: where
+    the full form of a name the claim shortens stands."""
+    citations = [c for c in answer.citations if c.n in cited]
+    articles = {c.article_id for c in citations}
+    shown = {c.chunk_id for c in citations}
+    return [f"{c.title}\n{c.text}" for c in citations] + [
+        f"{p.title}\n{p.text}"
+        for p in answer.passages
+        if p.article_id in articles and p.chunk_id not in shown
+    ]
 
 
 def finish(

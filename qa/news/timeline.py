@@ -16,9 +16,9 @@ from index_store.store import Store
 from qa.news.brief import (
     Found,
     article_line,
+    member_records,
     no_stories,
     outlets_of,
-    records_of,
     story_disagreements,
 )
 from qa.news.citing import Citer
@@ -33,7 +33,7 @@ DAY = 86_400
 def build_timeline(store: Store, found: Found, filters: Filters, started: float) -> Timeline:
     """The timeline of what `find_stories` found."""
     citer = Citer(store.ledger)
-    records = records_of(store, found.stories.values())
+    records = member_records(store, found)
     members = sorted(
         (m for group in found.stories.values() for m in group if m.article_id in records),
         key=lambda m: (m.epoch is None, m.epoch or 0, m.article_id),
