@@ -78,6 +78,9 @@ class Answer:
     """The model's answer rested on no passage, so the extractive answer is shown instead."""
     prompt_tokens: int | None = None
     """Tokens of the prompt an LLM read (estimated for a server whose tokenizer is remote)."""
+    abstain_probability: float | None = None
+    """A local model's own probability of writing the abstention phrase, read before it wrote
+    (`abstain_threshold`); None for other models."""
     short_answer: str | None = None
     """The name, number, date, place or phrase asked for, as the answer's first claim gives it
     (without its citation); the rest of `answer` is its context. None for an abstention."""

@@ -28,6 +28,8 @@ def test_a_surname_or_a_teams_nickname_gets_the_full_name_the_passage_gives():
     assert full_name("Sinner", passages) == "Jannik Sinner"
     cup = ["The Florida Panthers won the Stanley Cup. The Panthers beat the Oilers."]
     assert full_name("The Panthers", cup) == "Florida Panthers"
+    headline = ["Washington Capitals star Alex Ovechkin scored twice. The Capitals won."]
+    assert full_name("The Capitals", headline) == "Washington Capitals"
     suffixed = ["Health Secretary Robert F. Kennedy Jr. spoke. Kennedy said no."]
     assert full_name("Kennedy", suffixed) == "Robert F. Kennedy Jr."
 
@@ -35,7 +37,7 @@ def test_a_surname_or_a_teams_nickname_gets_the_full_name_the_passage_gives():
 def test_no_full_name_is_guessed_when_the_passages_do_not_settle_it():
     two_kennedys = ["Senator John F. Kennedy and Senator Robert F. Kennedy met. Kennedy left."]
     assert full_name("Kennedy", two_kennedys) == "Kennedy"
-    headline = ["GA Group: Closing Joann stores could remain open. Joann said it would close."]
+    headline = ["GA Group: Closing Joann stores could stay open. Joann is closing them all."]
     assert full_name("Joann", headline) == "Joann"
     assert full_name("Dunmore", ["The weather was fine."]) == "Dunmore"
     assert full_name("120", ["Lumenfold will create 120 jobs."]) == "120"

@@ -82,3 +82,26 @@ def test_the_model_writes_its_short_answer_under_the_answer_grammar(demo_store, 
     prompt, grammar = model.prompt("How many jobs will the council create?", passages)
     assert prompt == build_prompt("How many jobs will the council create?", passages)
     assert grammar is not None
+
+
+def test_the_model_says_how_likely_it_is_to_abstain_before_it_writes(demo_store, qwen):
+    newsqa = NewsQA(store=demo_store)
+    model = local_gguf.LocalModel("llamacpp", qwen, ModelContext(newsqa.settings))
+    jobs = [passage(1, "Lumenfold will create 120 jobs at its new Harrowgate engineering hub.")]
+    answered = model.abstain_probability(JOBS, jobs)
+    unrelated = model.abstain_probability("Who designed the new ferry terminal in Oslo?", jobs)
+    assert 0 <= answered < unrelated <= 1
+    forced = "".join(model.stream_answer("Who designed the new ferry terminal in Oslo?", jobs))
+    assert forced and not forced.startswith("The articles do not answer")
+
+
+def test_the_abstain_threshold_decides_whether_the_model_answers(demo_store, qwen):
+    spec = f"llamacpp:{qwen}"
+    free = NewsQA(store=demo_store, abstain_threshold=0).ask(JOBS, model=spec)
+    assert free.abstain_probability is None and free.short_answer == "120"
+    must_answer = NewsQA(store=demo_store, abstain_threshold=1.0).ask(JOBS, model=spec)
+    assert not must_answer.abstained and must_answer.short_answer == "120"
+    assert 0 < must_answer.abstain_probability < 1
+    below = must_answer.abstain_probability / 2
+    refuses = NewsQA(store=demo_store, abstain_threshold=below).ask(JOBS, model=spec)
+    assert refuses.abstained and refuses.abstain_probability == must_answer.abstain_probability

@@ -23,6 +23,7 @@ from qa.models.base import (
     ABSTAIN_PHRASE,
     AnswerModel,
     ModelContext,
+    SelfAssessingModel,
     StreamingModel,
     WindowedModel,
 )
@@ -50,12 +51,15 @@ def answer_events(
     shown = _evidence(model, question, passages, context)
     asked = _dated(model, question, context)
     notes: list[str] = []
+    threshold = context.settings.abstain_threshold
+    judged: list[float] = []
     for attempt in range(ATTEMPTS):
         read, note = _fit(model, asked, shown, window)
         given = passages[: len(read)]
         written: list[str] = []
+        pieces = _pieces(model, asked, read, written, threshold, judged)
         try:
-            yield from StreamingVerifier(len(given)).run(_pieces(model, asked, read, written))
+            yield from StreamingVerifier(len(given)).run(pieces)
             break
         except ContextTooLong:
             if written or window is None or attempt == ATTEMPTS - 1:
@@ -65,7 +69,11 @@ def answer_events(
     if note:
         notes.append(note)
     answer = finish(question, "".join(written), given, passages, spec, context, notes)
-    yield replace(with_short_answer(answer), prompt_tokens=_prompt_tokens(model, asked, read))
+    yield replace(
+        with_short_answer(answer),
+        prompt_tokens=_prompt_tokens(model, asked, read),
+        abstain_probability=judged[-1] if judged else None,
+    )
 
 
 def with_short_answer(answer: Answer) -> Answer:
@@ -235,10 +243,21 @@ def _shrunk(model: WindowedModel, question: str, given: list[Passage]) -> int:
 
 
 def _pieces(
-    model: AnswerModel, question: str, given: list[Passage], written: list[str]
+    model: AnswerModel,
+    question: str,
+    given: list[Passage],
+    written: list[str],
+    threshold: float,
+    judged: list[float],
 ) -> Iterator[str]:
-    """The model's raw text, streamed when it can, collected into `written` as it passes."""
-    if isinstance(model, StreamingModel):
+    """The model's raw text, streamed when it can, collected into `written` as it passes. A
+    model that assesses itself, under a threshold, abstains when its own probability of doing
+    so reaches it (noted in `judged`) and otherwise must answer."""
+    if threshold and isinstance(model, SelfAssessingModel):
+        judged.append(model.abstain_probability(question, given))
+        refuses = judged[-1] >= threshold
+        pieces = [ABSTAIN_PHRASE] if refuses else model.stream_answer(question, given)
+    elif isinstance(model, StreamingModel):
         pieces = model.stream(question, given)
     else:
         pieces = [model.generate(question, given)]

@@ -44,6 +44,17 @@ class StreamingModel(AnswerModel, Protocol):
 
 
 @runtime_checkable
+class SelfAssessingModel(StreamingModel, Protocol):
+    """Also says, before writing, how likely it is to write the abstention phrase, and can
+    write an answer that is not the abstention: a threshold on its own probability refuses
+    better than its first choice, which a small model makes too cautiously."""
+
+    def abstain_probability(self, question: str, passages: list[Passage]) -> float: ...
+
+    def stream_answer(self, question: str, passages: list[Passage]) -> Iterator[str]: ...
+
+
+@runtime_checkable
 class WindowedModel(AnswerModel, Protocol):
     """Reads a limited number of tokens: passages are trimmed to fit before it is called."""
 

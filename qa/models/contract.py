@@ -28,15 +28,16 @@ CONTEXT_CHARS = 200
 MAX_CITED = 2
 
 
-def answer_grammar(passage_count: int) -> str:
-    """GBNF: the abstention phrase, or `short [n].` then optionally ` context [n].`, with n
-    only 1..passage_count. The short answer's citation may be left out: a small model that
-    wants to stop after "Maren Ashdown" would otherwise be pushed on into a sentence cut off at
-    the length limit; `recite` cites the passage that holds an uncited answer."""
+def answer_grammar(passage_count: int, may_abstain: bool = True) -> str:
+    """GBNF: the abstention phrase (unless not `may_abstain`), or `short [n].` then optionally
+    ` context [n].`, with n only 1..passage_count. The short answer's citation may be left out:
+    a small model that wants to stop after "Maren Ashdown" would otherwise be pushed on into a
+    sentence cut off at the length limit; `recite` cites the passage that holds an uncited
+    answer."""
     numbers = " | ".join(f'"{n}"' for n in range(1, passage_count + 1))
     return "\n".join(
         [
-            "root ::= abstain | answer",
+            "root ::= abstain | answer" if may_abstain else "root ::= answer",
             f"abstain ::= {json.dumps(ABSTAIN_PHRASE)}",
             'answer ::= short (cite? "." (" " context cite ".")?)?',
             f"short ::= letter (letter | {POINT}){{0,{SHORT_CHARS - 1}}}",

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from qa.errors import ModelUnavailable, UnknownModel
-from qa.models.base import ModelContext, ProviderStatus
+from qa.models.base import ABSTAIN_PHRASE, ModelContext, ProviderStatus
 from qa.models.contract import answer_grammar
 from qa.models.extras import installed, missing_detail, require
 from qa.models.failures import Target, explain
@@ -71,11 +71,85 @@ class LocalModel:
         return "".join(self.stream(question, passages))
 
     def stream(self, question: str, passages: list[Passage]) -> Iterator[str]:
-        prompt, grammar = self.prompt(question, passages)
-        messages = [
-            {"role": "system", "content": prompt.system},
-            {"role": "user", "content": prompt.user},
-        ]
+        return self._stream(question, passages, may_abstain=True)
+
+    def stream_answer(self, question: str, passages: list[Passage]) -> Iterator[str]:
+        """An answer that is not the abstention phrase (under the grammar)."""
+        return self._stream(question, passages, may_abstain=False)
+
+    def abstain_probability(self, question: str, passages: list[Passage]) -> float:
+        """The model's probability of opening its reply with the abstention phrase's first two
+        tokens, read from its logits after the prompt. The evaluated prompt stays cached, so
+        the answer written next does not read it again."""
+        prompt = self._tokens(_messages(build_prompt(question, passages)))
+        first, second = self._abstention_start()
+        with self._lock:
+            opening = self._next_token_probabilities(prompt)
+            following = self._next_token_probabilities([*prompt, first])
+        return float(opening[first] * following[second])
+
+    def _never_abstaining(self, prompt_length: int) -> Any:
+        """A logits processor that keeps the reply from opening with the abstention phrase
+        or its singular (which the grammar's short answer could spell): after its first
+        token, not its second."""
+        from llama_cpp import LogitsProcessorList
+
+        first, second = self._abstention_start()
+        singular = self._llama.tokenize(b" article", add_bos=False, special=False)[0]
+
+        def steer(input_ids: Any, scores: Any) -> Any:
+            if len(input_ids) == prompt_length + 1 and input_ids[-1] == first:
+                scores[[second, singular]] = -float("inf")
+            return scores
+
+        return LogitsProcessorList([steer])
+
+    def _abstention_start(self) -> tuple[int, int]:
+        """The first two tokens of the abstention phrase."""
+        phrase = self._llama.tokenize(ABSTAIN_PHRASE.encode(), add_bos=False, special=False)
+        return phrase[0], phrase[1]
+
+    def _tokens(self, messages: list[dict[str, str]]) -> list[int]:
+        """The prompt's tokens as llama-cpp-python's chat completion lays them out, with the
+        chat template stored in the GGUF file."""
+        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+        llama = self._llama
+
+        def token_text(token: int) -> str:
+            return llama.detokenize([token], special=True).decode() if token != -1 else ""
+
+        formatted = Jinja2ChatFormatter(
+            template=llama.metadata["tokenizer.chat_template"],
+            eos_token=token_text(llama.token_eos()),
+            bos_token=token_text(llama.token_bos()),
+        )(messages=messages)
+        return llama.tokenize(
+            formatted.prompt.encode(), add_bos=not formatted.added_special, special=True
+        )
+
+    def _next_token_probabilities(self, tokens: list[int]) -> Any:
+        """The distribution of the token after `tokens`, reading only what the context does not
+        hold already (the rules, the question's prompt before)."""
+        import llama_cpp
+        import numpy as np
+
+        llama = self._llama
+        held = llama.input_ids[: llama.n_tokens].tolist()
+        shared = next((i for i, (a, b) in enumerate(zip(held, tokens)) if a != b), None)
+        shared = min(len(held), len(tokens)) if shared is None else shared
+        llama.n_tokens = min(shared, len(tokens) - 1)
+        llama.eval(tokens[llama.n_tokens :])
+        logits = np.ctypeslib.as_array(
+            llama_cpp.llama_get_logits_ith(llama.ctx, -1), shape=(llama.n_vocab(),)
+        )
+        weights = np.exp(logits - logits.max())
+        return weights / weights.sum()
+
+    def _stream(self, question: str, passages: list[Passage], may_abstain: bool) -> Iterator[str]:
+        prompt, grammar = self.prompt(question, passages, may_abstain)
+        messages = _messages(prompt)
+        steer = None if may_abstain else self._never_abstaining(len(self._tokens(messages)))
         with self._lock:
             try:
                 chunks = self._llama.create_chat_completion(
@@ -83,6 +157,7 @@ class LocalModel:
                     temperature=self._temperature,
                     max_tokens=self.max_answer_tokens,
                     grammar=grammar,
+                    logits_processor=steer,
                     stream=True,
                 )
                 for chunk in chunks:
@@ -104,14 +179,20 @@ class LocalModel:
                 raise explain(error, self._target) from None
         return reply["choices"][0]["message"]["content"] or ""
 
-    def prompt(self, question: str, passages: list[Passage]) -> tuple[Prompt, Any]:
+    def prompt(
+        self, question: str, passages: list[Passage], may_abstain: bool = True
+    ) -> tuple[Prompt, Any]:
         """The prompt and the grammar (None when unconstrained)."""
         from llama_cpp import LlamaGrammar
 
         if not self._constrained:
             return build_prompt(question, passages), None
-        grammar = answer_grammar(len(passages))
+        grammar = answer_grammar(len(passages), may_abstain)
         return build_prompt(question, passages), LlamaGrammar.from_string(grammar, verbose=False)
+
+
+def _messages(prompt: Prompt) -> list[dict[str, str]]:
+    return [{"role": "system", "content": prompt.system}, {"role": "user", "content": prompt.user}]
 
 
 class LlamaCppProvider:

@@ -47,10 +47,11 @@ def full_name(short: str, texts: Sequence[str]) -> str:
         return short
     from qa.reading.language import parse
 
+    common = {w for t in relevant for w in re.findall(r"\b[a-z]+\b", t)}
     longer: Counter[str] = Counter()
     for doc in parse(relevant):
         for entity in doc.ents:
-            if entity.label_ in NAME_LABELS and (found := _longer_form(entity, words)):
+            if entity.label_ in NAME_LABELS and (found := _longer_form(entity, words, common)):
                 longer[found] += 1
     if not longer:
         return short
@@ -72,16 +73,17 @@ def _name_words(short: str) -> list[str] | None:
     return words
 
 
-def _longer_form(entity: Span, words: list[str]) -> str | None:
+def _longer_form(entity: Span, words: list[str], common: set[str]) -> str | None:
     """The entity's text without a leading article, when it is a longer form of `words`: the
-    words before them proper nouns, the first not opening a sentence or a headline's clause,
-    where any word is capitalised ("GA Group: Closing Joann stores")."""
+    words before them proper nouns, the first not a `common` word (one the texts write in
+    lower case) opening a sentence or a headline's clause, where any word is capitalised
+    ("GA Group: Closing Joann stores", but "Washington Capitals star ...")."""
     tokens = [
         t
         for t in entity
         if t.text not in ("'s", "’s") and not (t.i == entity.start and t.lower_ in ARTICLES)
     ]
-    if not tokens or _starts_a_clause(tokens[0]):
+    if not tokens or (_starts_a_clause(tokens[0]) and tokens[0].lower_ in common):
         return None
     texts = [_POSSESSIVE.sub("", t.text) for t in tokens]
     width = len(words)
