@@ -268,11 +268,19 @@ function citationItem(citation, short, list = ASK_CITES) {
   );
 }
 
+// A short answer given in full ("Ilse Dunmore") may stand in this passage by its short form
+// ("Dunmore"): then the longest capitalised ending of its words that does is marked.
 function marked(text, needle) {
-  const at = needle ? text.toLowerCase().indexOf(needle.toLowerCase()) : -1;
-  if (at < 0) return [text];
-  const end = at + needle.length;
-  return [text.slice(0, at), el("mark", { class: "short-answer" }, text.slice(at, end)), text.slice(end)];
+  const words = needle ? needle.split(/\s+/) : [];
+  for (let first = 0; first < words.length; first++) {
+    const part = words.slice(first).join(" ");
+    if (first > 0 && !/^\p{Lu}/u.test(part)) continue;
+    const at = first === 0 ? text.toLowerCase().indexOf(part.toLowerCase()) : text.indexOf(part);
+    if (at < 0) continue;
+    const end = at + part.length;
+    return [text.slice(0, at), el("mark", { class: "short-answer" }, text.slice(at, end)), text.slice(end)];
+  }
+  return [text];
 }
 
 function passageItem(passage) {
