@@ -10,6 +10,9 @@ evidence, or seeing them as hints, was measured and dropped (bench/local_reading
 the 87 dev questions; the candidates held the gold for only .56 of them). The prompt is laid
 out with the chat template stored in the GGUF file itself and counted with the model's own
 tokenizer, so prompt fitting is exact.
+Whether to abstain is read from the model's own probability of opening with the abstention
+phrase (`abstain_probability`, against `abstain_threshold`), not left to its first choice, which
+refused a quarter of the answerable unseen questions (eval/RESULTS.md).
 The rules come first and never change, so llama.cpp reuses their evaluated prefix from one
 question to the next (about 230 tokens of the ~700, measured by bench/local_reading.py). A
 loaded model is kept for the process: an eval asks hundreds of questions, and loading costs
