@@ -83,6 +83,12 @@ def test_a_name_repeated_across_good_sentences_counts_for_its_full_form():
     assert not any(c.text == "Glaser" for c in ranked), "a part is counted for the whole"
 
 
+def test_an_entity_the_tagger_starts_at_a_possessive_loses_it():
+    sentence = "The painting sits in the building’s Gallery of Presidents, aides said."
+    ranked = rank_spans("Which gallery holds it?", "other", [ReadSentence(0, sentence, 0.9)])
+    assert ranked[0].text == "Gallery of Presidents"
+
+
 def test_a_short_claim_is_its_own_short_answer_and_a_long_one_is_cut_to_the_span():
     assert short_of(GLOBES, "name", "Nikki Glaser.") == "Nikki Glaser"
     assert short_of(GLOBES, "name", GLASER.replace("Comedian ", "The comedian ")) == "Nikki Glaser"

@@ -54,6 +54,8 @@ MAX_WORDS = 8
 SHORT_WORDS = 12
 """An answer of at most this many words is short already: it is its own short answer."""
 _SKIPPED_HEADS = frozenset({"PRON", "DET", "NUM"})
+_POSSESSIVE_MARK = re.compile(r"^['’]s\s+")
+"""The tagger may start an entity at the possessive ("the building’s Gallery of Presidents")."""
 _LEADING = re.compile(r"^(the|a|an|this|that|these|those|its|his|her|their|our)\s+", re.I)
 
 
@@ -194,7 +196,7 @@ def _read(
     question_at = [i for i, have in enumerate(token_terms) if have & asked]
     focus_at, counted_at = ([i for i, have in enumerate(token_terms) if have & n] for n in nouns)
     for span, entity in _spans(doc):
-        text = _LEADING.sub("", span.text.strip(" \"'“”‘’,.;:()"))
+        text = _LEADING.sub("", _POSSESSIVE_MARK.sub("", span.text).strip(" \"'“”‘’,.;:()"))
         span_terms = set(terms(text))
         if not span_terms or len(text.split()) > MAX_WORDS:
             continue
