@@ -25,7 +25,7 @@ import os
 import threading
 import time
 from collections.abc import Iterator
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
@@ -85,7 +85,7 @@ class LocalModel:
         tokens, read from its logits after the prompt. The evaluated prompt stays cached, so
         the answer written next does not read it again."""
         prompt = self._tokens(_messages(build_prompt(question, passages)))
-        first, second = self._abstention_start()
+        first, second = self._abstention_start
         with self._lock:
             opening = self._next_token_probabilities(prompt)
             following = self._next_token_probabilities([*prompt, first])
@@ -97,7 +97,7 @@ class LocalModel:
         token, not its second."""
         from llama_cpp import LogitsProcessorList
 
-        first, second = self._abstention_start()
+        first, second = self._abstention_start
         singular = self._llama.tokenize(b" article", add_bos=False, special=False)[0]
 
         def steer(input_ids: Any, scores: Any) -> Any:
@@ -107,14 +107,16 @@ class LocalModel:
 
         return LogitsProcessorList([steer])
 
+    @cached_property
     def _abstention_start(self) -> tuple[int, int]:
         """The first two tokens of the abstention phrase."""
         phrase = self._llama.tokenize(ABSTAIN_PHRASE.encode(), add_bos=False, special=False)
         return phrase[0], phrase[1]
 
-    def _tokens(self, messages: list[dict[str, str]]) -> list[int]:
-        """The prompt's tokens as llama-cpp-python's chat completion lays them out, with the
-        chat template stored in the GGUF file."""
+    @cached_property
+    def _chat_format(self) -> Any:
+        """The chat template stored in the GGUF file, as llama-cpp-python's chat completion
+        applies it."""
         from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
         llama = self._llama
@@ -122,12 +124,16 @@ class LocalModel:
         def token_text(token: int) -> str:
             return llama.detokenize([token], special=True).decode() if token != -1 else ""
 
-        formatted = Jinja2ChatFormatter(
+        return Jinja2ChatFormatter(
             template=llama.metadata["tokenizer.chat_template"],
             eos_token=token_text(llama.token_eos()),
             bos_token=token_text(llama.token_bos()),
-        )(messages=messages)
-        return llama.tokenize(
+        )
+
+    def _tokens(self, messages: list[dict[str, str]]) -> list[int]:
+        """The prompt's tokens as the chat completion lays them out."""
+        formatted = self._chat_format(messages=messages)
+        return self._llama.tokenize(
             formatted.prompt.encode(), add_bos=not formatted.added_special, special=True
         )
 
@@ -138,9 +144,7 @@ class LocalModel:
         import numpy as np
 
         llama = self._llama
-        held = llama.input_ids[: llama.n_tokens].tolist()
-        shared = next((i for i, (a, b) in enumerate(zip(held, tokens)) if a != b), None)
-        shared = min(len(held), len(tokens)) if shared is None else shared
+        shared = llama.longest_token_prefix(llama.input_ids[: llama.n_tokens].tolist(), tokens)
         llama.n_tokens = min(shared, len(tokens) - 1)
         llama.eval(tokens[llama.n_tokens :])
         logits = np.ctypeslib.as_array(
