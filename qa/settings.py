@@ -118,14 +118,20 @@ class Settings(BaseSettings):
         "many tokens, instead of whole passages (0: whole passages); see eval/RESULTS.md",
     )
     abstain_threshold: float = Field(
-        0.32,
+        0.62,
         ge=0,
         le=1,
         description="a local model abstains when its own probability of writing the abstention "
         "phrase is at least this, and otherwise must answer (0: it decides by its first "
-        "choice, as a hosted model does). Fitted for Qwen2.5-Coder-1.5B on the dev questions "
-        "(bench/fit_abstention.py); on unseen ones it raised choice accuracy .485 -> .606 and "
-        "cut false abstentions .273 -> .121 (eval/RESULTS.md)",
+        "choice, as a hosted model does). Fitted with abstain_threshold_doubted for "
+        "Qwen2.5-Coder-1.5B on the dev questions (bench/fit_abstention.py, eval/RESULTS.md)",
+    )
+    abstain_threshold_doubted: float = Field(
+        0.08,
+        ge=0,
+        le=1,
+        description="the same, where the extractive answerer doubts that the passages answer "
+        "(its answer probability under .5): a lower bar to abstain there",
     )
     llm_threads: int | None = Field(
         None,

@@ -105,3 +105,21 @@ def test_the_abstain_threshold_decides_whether_the_model_answers(demo_store, qwe
     below = must_answer.abstain_probability / 2
     refuses = NewsQA(store=demo_store, abstain_threshold=below).ask(JOBS, model=spec)
     assert refuses.abstained and refuses.abstain_probability == must_answer.abstain_probability
+
+
+SALARY = "What salary will the Harrowgate engineers earn?"
+
+
+def test_a_doubted_question_abstains_at_the_lower_threshold_without_the_model_writing(
+    demo_store, qwen
+):
+    """The demo's articles say nothing of salaries: the extractive reading doubts them, so the
+    doubted threshold applies and the model is not asked to write; the jobs question is not
+    doubted, so the same threshold does not stop its answer."""
+    spec = f"llamacpp:{qwen}"
+    strict = NewsQA(store=demo_store, abstain_threshold=1.0, abstain_threshold_doubted=0.0)
+    refused = strict.ask(SALARY, model=spec)
+    assert refused.abstained and refused.abstain_probability is not None
+    assert not any("answered extractively" in note for note in refused.notes), refused.notes
+    answered = strict.ask(JOBS, model=spec)
+    assert not answered.abstained and answered.short_answer == "120"

@@ -12,9 +12,10 @@ passage, only restates the question, or lacks the form the question asks for (no
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 
+from qa.answering.abstention import extractive_doubts, refuses
 from qa.answering.citations import StreamingVerifier, Verified, abstains, claims, verify
 from qa.answering.recite import recite
 from qa.answering.support import ClaimSupport, adds_to, check_support
@@ -51,13 +52,13 @@ def answer_events(
     shown = _evidence(model, question, passages, context)
     asked = _dated(model, question, context)
     notes: list[str] = []
-    threshold = context.settings.abstain_threshold
+    judge = _judge(question, passages, context)
     judged: list[float] = []
     for attempt in range(ATTEMPTS):
         read, note = _fit(model, asked, shown, window)
         given = passages[: len(read)]
         written: list[str] = []
-        pieces = _pieces(model, asked, read, written, threshold, judged)
+        pieces = _pieces(model, asked, read, written, judge, judged)
         try:
             yield from StreamingVerifier(len(given)).run(pieces)
             break
@@ -247,16 +248,15 @@ def _pieces(
     question: str,
     given: list[Passage],
     written: list[str],
-    threshold: float,
+    judge: Callable[[float], bool] | None,
     judged: list[float],
 ) -> Iterator[str]:
     """The model's raw text, streamed when it can, collected into `written` as it passes. A
-    model that assesses itself, under a threshold, abstains when its own probability of doing
-    so reaches it (noted in `judged`) and otherwise must answer."""
-    if threshold and isinstance(model, SelfAssessingModel):
+    model that assesses itself, given a `judge`, abstains when the judge finds its own
+    probability of doing so (noted in `judged`) high enough, and otherwise must answer."""
+    if judge is not None and isinstance(model, SelfAssessingModel):
         judged.append(model.abstain_probability(question, given))
-        refuses = judged[-1] >= threshold
-        pieces = [ABSTAIN_PHRASE] if refuses else model.stream_answer(question, given)
+        pieces = [ABSTAIN_PHRASE] if judge(judged[-1]) else model.stream_answer(question, given)
     elif isinstance(model, StreamingModel):
         pieces = model.stream(question, given)
     else:
@@ -264,6 +264,20 @@ def _pieces(
     for piece in pieces:
         written.append(piece)
         yield piece
+
+
+def _judge(
+    question: str, passages: list[Passage], context: ModelContext
+) -> Callable[[float], bool] | None:
+    """Whether a self-assessing model's abstention probability makes it abstain
+    (`qa.answering.abstention`); None when `abstain_threshold` is 0 (its first choice decides)."""
+    if not context.settings.abstain_threshold:
+        return None
+
+    def doubted() -> bool:
+        return extractive_doubts(question, passages, context)
+
+    return lambda probability: refuses(probability, context, doubted)
 
 
 def _falls_back(spec: str, context: ModelContext) -> bool:

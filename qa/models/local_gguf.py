@@ -11,8 +11,8 @@ the 87 dev questions; the candidates held the gold for only .56 of them). The pr
 out with the chat template stored in the GGUF file itself and counted with the model's own
 tokenizer, so prompt fitting is exact.
 Whether to abstain is read from the model's own probability of opening with the abstention
-phrase (`abstain_probability`, against `abstain_threshold`), not left to its first choice, which
-refused a quarter of the answerable unseen questions (eval/RESULTS.md).
+phrase (`abstain_probability`, against the thresholds of `qa.answering.abstention`), not left to
+its first choice, which refused a quarter of the answerable unseen questions (eval/RESULTS.md).
 The rules come first and never change, so llama.cpp reuses their evaluated prefix from one
 question to the next (about 230 tokens of the ~700, measured by bench/local_reading.py). A
 loaded model is kept for the process: an eval asks hundreds of questions, and loading costs
@@ -272,7 +272,8 @@ def smollm2_path() -> Path:
 def _load(path: str, window: int, threads: int | None) -> tuple[Any, threading.Lock]:
     """A loaded model and the lock that serialises its use (a llama.cpp context is not
     thread-safe), once per file and settings; unset threads are the cores free at load time
-    (not part of the cache key, so a busier moment later does not load a second copy)."""
+    (not part of the cache key, so a busier moment later does not load a second copy). Flash
+    attention reads a prompt 5-7% faster on these CPUs (bench/RESULTS.md, "Answer latency")."""
     from llama_cpp import Llama
 
     threads = threads or free_cores()
@@ -281,6 +282,7 @@ def _load(path: str, window: int, threads: int | None) -> tuple[Any, threading.L
         n_ctx=window,
         n_threads=threads,
         n_threads_batch=threads,
+        flash_attn=True,
         verbose=False,
     )
     return llama, threading.Lock()

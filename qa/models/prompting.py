@@ -62,7 +62,6 @@ def passage_block(n: int, passage: Passage) -> str:
     attributes = {
         "n": str(n),
         "title": passage.title,
-        "source": ", ".join(passage.sources) or passage.source,
         "date": passage.published or "undated",
     }
     head = " ".join(
