@@ -103,6 +103,13 @@ def test_the_subject_is_the_questions_names_or_else_its_nouns():
     )
 
 
+def test_a_subject_of_places_alone_takes_the_questions_nouns_too():
+    question = "Which ferry line in Norway was the first to run on batteries?"
+    assert subject_terms(question) == ({"Norway"}, {"ferri"}, {"batteri"})
+    assert about_subject(question, "Ampere, the first battery ferry, crossed the fjord.")
+    assert not about_subject(question, "Norway's salmon exports rose again this year.")
+
+
 def test_ask_puts_the_number_asked_for_first_and_cites_it(demo_store):
     answer = ask_json(
         demo_store, "How many jobs will Lumenfold create at its new Harrowgate engineering hub?"

@@ -3,7 +3,9 @@
 Sharing words with a question is not being about it: "What is the latest on the ferry?" shares
 "latest" with a port story that never mentions a ferry. The subject is the question's names
 (its named entities), or when it names nothing, its nouns outside the one the wh-word asks for
-("which city" asks for a city; the city is not the subject). A passage is about the subject
+("which city" asks for a city; the city is not the subject). Places say where, not what: when
+every name is a place ("the first congestion charging system in the US"), the nouns join them
+(a New York story about congestion charging need not say "US"). A passage is about the subject
 when its title and text name at least SUBJECT_SHARE of it, by weight.
 """
 
@@ -24,19 +26,23 @@ NOT_NAMES = frozenset(
     {"DATE", "TIME", "CARDINAL", "ORDINAL", "QUANTITY", "MONEY", "PERCENT", "NORP"}
 )
 """Entities that are no subject: amounts, times, and nationalities ("American grocery stores")."""
+PLACES = frozenset({"GPE", "LOC"})
+"""Entities that say where: a subject of places alone takes the question's nouns too."""
 
 
 @lru_cache(maxsize=256)
 def subject_terms(question: str) -> tuple[frozenset[str], ...]:
-    """The question's names, or its nouns when it names nothing (but the noun the wh-word asks
-    for), each as the set of its stems; empty when it has neither."""
+    """The question's names, and its nouns (but the noun the wh-word asks for and those inside
+    names) when it names nothing or only places, each as the set of its stems; empty when it has
+    neither."""
     from qa.reading.language import parse
 
     (doc,) = parse([question])
-    names = [e.text for e in doc.ents if e.label_ not in NOT_NAMES]
-    if not names:
-        asked = asked_for(doc)
-        names = [t.text for t in doc if t.pos_ in ("NOUN", "PROPN") and t.i not in asked]
+    entities = [e for e in doc.ents if e.label_ not in NOT_NAMES]
+    names = [e.text for e in entities]
+    if all(e.label_ in PLACES for e in entities):
+        skipped = asked_for(doc) | {t.i for e in entities for t in e}
+        names += [t.text for t in doc if t.pos_ in ("NOUN", "PROPN") and t.i not in skipped]
     groups = (frozenset(terms(name)) for name in names)
     return tuple(dict.fromkeys(g for g in groups if g))
 
