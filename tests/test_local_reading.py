@@ -18,6 +18,7 @@ from qa.cli import app
 from qa.models import local_gguf
 from qa.models.base import ModelContext
 from qa.models.evidence import select_evidence
+from qa.models.prefix_state import prefix_dir
 from qa.models.prompting import build_prompt
 from qa.retrieval.retrieve import read_question
 from qa.types import Passage
@@ -123,3 +124,24 @@ def test_a_doubted_question_abstains_at_the_lower_threshold_without_the_model_wr
     assert not any("answered extractively" in note for note in refused.notes), refused.notes
     answered = strict.ask(JOBS, model=spec)
     assert not answered.abstained and answered.short_answer == "120"
+
+
+def test_a_new_process_loads_the_rules_prefix_rather_than_reading_it_again(demo_store, qwen):
+    """The first model to read the rules saves their state; a fresh load of the model (as a
+    new `newsqa ask` does) starts from it and reads the same probability a warm model reads.
+    A damaged file is read around, never trusted."""
+    context = ModelContext(NewsQA(store=demo_store).settings)
+    jobs = [passage(1, "Lumenfold will create 120 jobs at its new Harrowgate engineering hub.")]
+    local_gguf._load.cache_clear()
+    first = local_gguf.LocalModel("llamacpp", qwen, context)
+    (saved,) = prefix_dir().glob("*.state")
+    warm = first.abstain_probability(JOBS, jobs)
+    local_gguf._load.cache_clear()
+    fresh = local_gguf.LocalModel("llamacpp", qwen, context)
+    assert fresh._llama.n_tokens == len(fresh._rules_prefix) > 100
+    assert fresh.abstain_probability(JOBS, jobs) == warm
+    saved.write_bytes(saved.read_bytes()[:1000])
+    local_gguf._load.cache_clear()
+    repaired = local_gguf.LocalModel("llamacpp", qwen, context)
+    assert repaired.abstain_probability(JOBS, jobs) == warm
+    assert saved.stat().st_size > 1000, "the damaged state was saved again"

@@ -14,7 +14,8 @@ Whether to abstain is read from the model's own probability of opening with the 
 phrase (`abstain_probability`, against the thresholds of `qa.answering.abstention`), not left to
 its first choice, which refused a quarter of the answerable unseen questions (eval/RESULTS.md).
 The rules come first and never change, so llama.cpp reuses their evaluated prefix from one
-question to the next (about 230 tokens of the ~700, measured by bench/local_reading.py). A
+question to the next (about 230 tokens of the ~700, measured by bench/local_reading.py), and a
+new process loads it from disk rather than reading it again (`qa.models.prefix_state`). A
 loaded model is kept for the process: an eval asks hundreds of questions, and loading costs
 seconds.
 """
@@ -35,7 +36,8 @@ from qa.models.base import ABSTAIN_PHRASE, ModelContext, ProviderStatus
 from qa.models.contract import answer_grammar
 from qa.models.extras import installed, missing_detail, require
 from qa.models.failures import Target, explain
-from qa.models.prompting import Prompt, build_prompt
+from qa.models.prefix_state import restore_prefix
+from qa.models.prompting import RULES, Prompt, build_prompt
 from qa.types import Passage
 
 MODULES = ("llama_cpp",)
@@ -59,6 +61,9 @@ class LocalModel:
         self._llama, self._lock = _load(
             str(path.resolve()), self.context_window, settings.llm_threads
         )
+        with self._lock:
+            if self._llama.n_tokens == 0:
+                restore_prefix(self._llama, str(path.resolve()), self._rules_prefix)
         self._target = Target(
             spec=spec,
             server="llama.cpp (in-process)",
@@ -112,6 +117,13 @@ class LocalModel:
         """The first two tokens of the abstention phrase."""
         phrase = self._llama.tokenize(ABSTAIN_PHRASE.encode(), add_bos=False, special=False)
         return phrase[0], phrase[1]
+
+    @cached_property
+    def _rules_prefix(self) -> list[int]:
+        """The tokens every prompt opens with: the rules inside the chat template."""
+        one, other = (self._tokens(_messages(Prompt(RULES, text))) for text in ("a", "b"))
+        shared = next(i for i, (a, b) in enumerate(zip(one, other)) if a != b)
+        return one[:shared]
 
     @cached_property
     def _chat_format(self) -> Any:
