@@ -13,6 +13,7 @@ dates. Model names: extractive, smollm2, qwen0.5 and qwen1.5 (the GGUF files ass
 from __future__ import annotations
 
 import argparse
+import shutil
 import subprocess
 import sys
 import time
@@ -61,26 +62,32 @@ def spec_of(name: str) -> str:
 
 
 def measure(name: str, spec: str, store: Path, count: int) -> dict:
-    """One cold `newsqa ask` (its own process), then `count` warm asks in another process."""
+    """Two cold `newsqa ask`s (each its own process: the first with no local model's rules
+    prefix saved, the second loading the one the first saved), then `count` warm asks in
+    another process."""
+    from qa.models.prefix_state import prefix_dir
+
     question = questions(1)[0]
-    cold = benchlib.run_child(
-        [
-            str(Path(sys.executable).with_name("newsqa")),
-            "ask",
-            question["question"],
-            "--store",
-            str(store),
-            "-m",
-            spec,
-            "--as-of",
-            question["as_of"],
-            "--no-stream",
-        ]
-    )
+    ask = [
+        str(Path(sys.executable).with_name("newsqa")),
+        "ask",
+        question["question"],
+        "--store",
+        str(store),
+        "-m",
+        spec,
+        "--as-of",
+        question["as_of"],
+        "--no-stream",
+    ]
+    shutil.rmtree(prefix_dir(), ignore_errors=True)
+    first = benchlib.run_child(ask)
+    cold = benchlib.run_child(ask)
     warm = benchlib.python_child(Path(__file__), str(store), spec, str(count))
     return {
         "model": name,
         "spec": spec,
+        "first_cold_wall_s": round(first.wall_seconds, 2),
         "cold_wall_s": round(cold.wall_seconds, 2),
         "cold_cpu_s": round(cold.cpu_seconds, 2),
         "cold_load": [cold.load_before, cold.load_after],
@@ -118,12 +125,14 @@ def questions(count: int) -> list[dict]:
 
 def markdown(data: dict) -> str:
     header = [
-        "model", "cold ask wall s", "cold ask CPU s", "warm ask wall p50/p95 ms",
-        "warm ask CPU p50 ms", "answer stage p50 ms", "load (cold, warm)",
+        "model", "first cold ask wall s", "cold ask wall s", "cold ask CPU s",
+        "warm ask wall p50/p95 ms", "warm ask CPU p50 ms", "answer stage p50 ms",
+        "load (cold, warm)",
     ]  # fmt: skip
     rows = [
         [
             row["model"],
+            row.get("first_cold_wall_s", "-"),
             row["cold_wall_s"],
             row["cold_cpu_s"],
             f"{row['warm_wall']['p50_ms']:.0f} / {row['warm_wall']['p95_ms']:.0f}",
@@ -140,7 +149,9 @@ def markdown(data: dict) -> str:
             benchlib.machine_line(data["machine"]),
             "",
             f"`python bench/answer_latency.py --store {data['store']}`: a cold ask is the whole "
-            "program in a new process (imports, embedder and model load, retrieval, answer); "
+            "program in a new process (imports, embedder and model load, retrieval, answer), "
+            "the first one with no local model's rules prefix saved yet "
+            "(`qa.models.prefix_state`); "
             f"warm asks are {data['models'][0]['asks']} answerable questions of the grounded "
             "small suite asked in one process after a first untimed ask. CPU counts every "
             "thread of the process.",
