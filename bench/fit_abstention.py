@@ -71,7 +71,7 @@ def main() -> None:
         )
         entry["check_always_answering"] = always_answering(check_rows)
     record(args.label, entry)
-    print(json.dumps({k: v for k, v in entry.items() if not k.endswith("_all")}, indent=1))
+    print(json.dumps(entry, indent=1))
 
 
 def rows_of(run: Path, exclude: Path | None = None, only: Path | None = None) -> list[dict]:

@@ -285,7 +285,8 @@ def _load(path: str, window: int, threads: int | None) -> tuple[Any, threading.L
     """A loaded model and the lock that serialises its use (a llama.cpp context is not
     thread-safe), once per file and settings; unset threads are the cores free at load time
     (not part of the cache key, so a busier moment later does not load a second copy). Flash
-    attention reads a prompt 5-7% faster on these CPUs (bench/RESULTS.md, "Answer latency")."""
+    attention reads a prompt 5-7% faster on these CPUs (eval/RESULTS.md, "Two readers decide
+    when a local model abstains")."""
     from llama_cpp import Llama
 
     threads = threads or free_cores()
