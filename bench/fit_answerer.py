@@ -7,7 +7,7 @@ dev suite, and report both halves.
 1. Sentence weights: logistic regression over `SentenceFeatures`, a sentence being a positive when
    it holds a gold answer (answerable tune questions only); `--fit abstention` keeps the current
    ones.
-2. Abstention: logistic regression over `qa.models.extractive.abstain.Evidence` (with the
+2. Abstention: logistic regression over `qa.reading.answerability.Evidence` (with the
    fitted sentence weights), a positive being an answerable question; the threshold is the one
    on the tune half with the best abstention F1 among those with at most 10% false abstentions
    (with `abstain.abstains`' phrase rule applied too; when no threshold keeps false abstentions
@@ -15,7 +15,7 @@ dev suite, and report both halves.
 
 Passages are retrieved once per question (as of its date, as eval does) and cached in
 bench/.cache/, keyed by store and suite. Prints the fitted constants to paste into
-`qa/models/extractive/sentences.py` and `qa/models/extractive/abstain.py`, and the accuracy /
+`qa/models/extractive/sentences.py` and `qa/reading/answerability.py`, and the accuracy /
 abstention figures of each half.
 """
 
@@ -34,8 +34,8 @@ from eval.normalize import contains_any
 from eval.suite import load_suite
 from index_store.store import Store
 from qa import NewsQA
-from qa.models.extractive import abstain as abstain_module
 from qa.models.extractive import model as extractive
+from qa.reading import answerability as abstain_module
 from qa.reading import sentences as reading
 from qa.retrieval.retrieve import read_question
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from qa.models.base import ABSTAIN_PHRASE, ModelContext
-from qa.models.extractive.abstain import phrase_coverage
 from qa.models.extractive.model import MAX_ANSWER_WORDS, ExtractiveModel, compose, shorten
 from qa.reading.answer_types import expected_kind, novel_answer, offers_kind
+from qa.reading.answerability import phrase_coverage
 from qa.reading.sentences import rank_sentences
 from qa.retrieval.dedupe import near_duplicate, shingles
 from qa.retrieval.passages import expand, free_run

@@ -3,7 +3,7 @@
 A small model's probability of writing the abstention phrase (`abstain_probability`) says much,
 but not all: on the dev questions it was often between .1 and .5 both for questions the passages
 answer and for ones they do not. The extractive answerer's own judgement of the passages (its
-answer probability, `qa.models.extractive.abstain`) separates many of those: when it doubts
+answer probability, `qa.reading.answerability`) separates many of those: when it doubts
 that the passages answer (below DOUBT), a lower probability (`abstain_threshold_doubted`) is
 enough to abstain; otherwise the model must be surer (`abstain_threshold`). Both thresholds and
 DOUBT were fitted together on the dev questions by `bench/fit_abstention.py`.
@@ -32,7 +32,7 @@ def refuses(probability: float, context: ModelContext, doubted: Callable[[], boo
 def extractive_doubts(question: str, passages: list[Passage], context: ModelContext) -> bool:
     """Whether the extractive answerer's evidence model gives the passages under DOUBT of
     answering `question` (no quotable sentence at all: doubted)."""
-    from qa.models.extractive.abstain import answer_probability, evidence
+    from qa.reading.answerability import answer_probability, evidence
     from qa.reading.sentences import as_read, rank_sentences
 
     ranked = rank_sentences(question, passages, context.asked)

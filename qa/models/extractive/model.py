@@ -14,8 +14,8 @@ import re
 from index_store.markers import neutralise_markers
 from index_store.terms import query_words, stems, terms
 from qa.models.base import ABSTAIN_PHRASE, ModelContext, ProviderStatus
-from qa.models.extractive.abstain import should_abstain
 from qa.reading.answer_types import expected_kind
+from qa.reading.answerability import should_abstain
 from qa.reading.sentences import ScoredSentence, as_read, rank_sentences
 from qa.reading.short_answer import ReadSentence, SpanCandidate, best_span
 from qa.types import Passage

@@ -1,4 +1,6 @@
-"""Whether the extractive answerer should say the articles do not answer the question.
+"""Whether the passages answer the question, as the extractive reading judges it: the
+extractive answerer abstains by it, and a local model's abstention is judged with it
+(`qa.answering.abstention`), so it lives here rather than inside the answerer.
 
 The decision is about the sentence it would quote (the chosen one), not the best of anything in
 the passages: how much of the question's weighted terms it and its passage hold, how similar it
