@@ -5,8 +5,8 @@ but not all: on the dev questions it was often between .1 and .5 both for questi
 answer and for ones they do not. The extractive answerer's own judgement of the passages (its
 answer probability, `qa.reading.answerability`) separates many of those: when it doubts
 that the passages answer (below DOUBT), a lower probability (`abstain_threshold_doubted`) is
-enough to abstain; otherwise the model must be surer (`abstain_threshold`). Both thresholds and
-DOUBT were fitted together on the dev questions by `bench/fit_abstention.py`.
+enough to abstain; otherwise the model must be surer (`abstain_threshold`). The two thresholds
+were fitted together on the dev questions by `bench/fit_abstention.py`; DOUBT is even odds.
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ from qa.models.base import ModelContext
 from qa.types import Passage
 
 DOUBT = 0.5
-"""The extractive answer probability under which the passages are doubted to answer."""
+"""The extractive answer probability under which the passages are doubted to answer (on the dev
+questions a grid over .1-.5 beside the thresholds found none better)."""
 
 
 def refuses(probability: float, context: ModelContext, doubted: Callable[[], bool]) -> bool:
