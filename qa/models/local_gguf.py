@@ -58,12 +58,11 @@ class LocalModel:
         self.max_answer_tokens = settings.max_answer_tokens
         self._temperature = settings.temperature
         self._constrained = settings.structured_output
-        self._llama, self._lock = _load(
-            str(path.resolve()), self.context_window, settings.llm_threads
-        )
+        resolved = str(path.resolve())
+        self._llama, self._lock = _load(resolved, self.context_window, settings.llm_threads)
         with self._lock:
             if self._llama.n_tokens == 0:
-                restore_prefix(self._llama, str(path.resolve()), self._rules_prefix)
+                restore_prefix(self._llama, resolved, self._rules_prefix)
         self._target = Target(
             spec=spec,
             server="llama.cpp (in-process)",
@@ -122,8 +121,7 @@ class LocalModel:
     def _rules_prefix(self) -> list[int]:
         """The tokens every prompt opens with: the rules inside the chat template."""
         one, other = (self._tokens(_messages(Prompt(RULES, text))) for text in ("a", "b"))
-        shared = next(i for i, (a, b) in enumerate(zip(one, other)) if a != b)
-        return one[:shared]
+        return one[: self._llama.longest_token_prefix(one, other)]
 
     @cached_property
     def _chat_format(self) -> Any:

@@ -27,7 +27,7 @@ def prefix_dir() -> Path:
 
 def restore_prefix(llama: Any, model_path: str, prefix: list[int]) -> None:
     """Leave `llama` holding `prefix` evaluated: loaded from its saved state when there is one,
-    else evaluated and saved."""
+    else evaluated and saved. `model_path` is the model file's resolved path."""
     path = _state_path(llama, model_path, prefix)
     if path.exists() and _loaded(llama, path, prefix):
         return
@@ -44,7 +44,7 @@ def _state_path(llama: Any, model_path: str, prefix: list[int]) -> Path:
         map(
             str,
             (
-                Path(model_path).resolve(),
+                model_path,
                 found.st_size,
                 found.st_mtime_ns,
                 llama.n_ctx(),
